@@ -1,0 +1,8 @@
+/**
+ * lifeline — keeps applications working over unreliable networks.
+ * This entry point holds everything that runs anywhere (no Node-only modules).
+ */
+
+export * from './analytics/index.js';
+export * from './core/index.js';
+export * from './policy/index.js';
