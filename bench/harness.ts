@@ -68,3 +68,8 @@ export function printTable(title: string, rows: Measurement[], baseline: Measure
     console.log(`  ${row.name.padEnd(width)}  ${formatNs(row.nsPerOp).padStart(10)}/op${ratio}`);
   }
 }
+
+/** 0.4 → "0.40×", 0.0042 → "0.0042×": small ratios keep two significant digits. */
+export function formatRatio(ratio: number): string {
+  return `${ratio >= 0.1 ? ratio.toFixed(2) : ratio.toPrecision(2)}×`;
+}

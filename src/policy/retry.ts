@@ -116,14 +116,29 @@ export class RetryPolicy extends LayeredPolicy<RetryEvents> {
     return this.clock.sleep(delayMs, signal);
   }
 
+  /** @internal Reports the end of a call that did not succeed. */
+  gaveUp(
+    attempts: number,
+    reason: GiveUpReason,
+    failure: Failure,
+    error: unknown,
+    startMs: number | undefined,
+  ): void {
+    if (!this.listening('giveUp')) return;
+    const elapsedMs = startMs === undefined ? 0 : this.clock.now() - startMs;
+    this.emit('giveUp', { attempts, reason, failure, error, elapsedMs });
+  }
+
+  /** @internal The caller cancelled during the wait between attempts. */
+  cancelledWhileWaiting(attempts: number, reason: unknown, startMs: number | undefined): void {
+    this.gaveUp(attempts, 'cancelled', this.classify(reason), reason, startMs);
+  }
+
   /** @internal Returns the wait before the next attempt, or throws what the caller should see. */
   planRetry(error: unknown, attempt: number, signal: AbortSignal, startMs: number | undefined): number {
     const failure = this.classify(error);
     const giveUp = (reason: GiveUpReason, thrown: unknown = error): never => {
-      if (this.listening('giveUp')) {
-        const elapsedMs = startMs === undefined ? 0 : this.clock.now() - startMs;
-        this.emit('giveUp', { attempts: attempt, reason, failure, error, elapsedMs });
-      }
+      this.gaveUp(attempt, reason, failure, error, startMs);
       throw thrown;
     };
 
@@ -183,7 +198,10 @@ class RetryRun {
     }
     this.policy.wait(delayMs, this.context.signal).then(
       () => this.attempt(this.attemptNumber + 1),
-      (reason) => this.done(true, reason),
+      (reason) => {
+        this.policy.cancelledWhileWaiting(this.attemptNumber, reason, this.startMs);
+        this.done(true, reason);
+      },
     );
   };
 
