@@ -3,9 +3,11 @@
  * Figures are ratios against peers measured in the same run, never against numbers from elsewhere.
  */
 import { benchPolicies } from './policies.js';
+import { benchProxy } from './proxy.js';
 
 const suites: Record<string, (quick: boolean) => Promise<unknown>> = {
   policies: benchPolicies,
+  proxy: benchProxy,
 };
 
 const args = process.argv.slice(2);

@@ -5,4 +5,5 @@
 
 export * from './analytics/index.js';
 export * from './core/index.js';
+export * from './http/index.js';
 export * from './policy/index.js';

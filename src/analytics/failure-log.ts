@@ -80,14 +80,17 @@ export class FailureLog {
 
   /** Records everything a pipeline does. Returns the function that detaches. */
   attach(source: EventSource<PipelineEvents>, context: FailureContext = {}): Unsubscribe {
+    // An event that names its operation (resilientFetch does) overrides the attach-time one.
+    const named = (operation: string | undefined): FailureContext =>
+      operation === undefined ? context : { ...context, operation };
     const unsubscribers = [
-      source.on('attemptFailure', ({ error, attempt }) =>
-        this.record(error, { ...context, metadata: { ...context.metadata, attempt } }),
+      source.on('attemptFailure', ({ error, attempt, operation }) =>
+        this.record(error, { ...named(operation), metadata: { ...context.metadata, attempt } }),
       ),
-      source.on('failure', ({ error, fromAttempt }) => {
-        if (!fromAttempt) this.record(error, context);
+      source.on('failure', ({ error, fromAttempt, operation }) => {
+        if (!fromAttempt) this.record(error, named(operation));
       }),
-      source.on('success', () => this.recordSuccess(context)),
+      source.on('success', ({ operation }) => this.recordSuccess(named(operation))),
     ];
     return () => {
       for (const unsubscribe of unsubscribers) unsubscribe();

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 /**
- * The `lifeline` command. This is the entry point only: commands render what the library does and own no
+ * The `lifeline` command: dispatches to a subcommand. Commands render what the library does and own no
  * logic. Exit codes: 0 success, 1 the work failed, 2 bad usage.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { LifelineError } from '../core/errors.js';
+import { type Command, EXIT, UsageError } from './command.js';
+import { chaosCommand } from './commands/chaos.js';
+import { createOutput, type Output } from './output.js';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+const COMMANDS: Command[] = [chaosCommand];
 
 function version(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -15,45 +18,60 @@ function version(): string {
   return manifest.version;
 }
 
-const HELP = `lifeline — keeps applications working over unreliable networks
+function help(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  const commands = COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join(
+    '\n',
+  );
+  return `lifeline — keeps applications working over unreliable networks
 
 Usage: lifeline <command> [options]
 
-Commands arrive with the next releases: queue, health, failures, probe, send, watch, serve, chaos, demo.
+Commands:
+${commands}
 
 Options:
-  -h, --help       show this help
+  -h, --help       show help (also: lifeline <command> --help)
   -v, --version    print the version
 
-Exit codes: 0 success, 1 the work failed, 2 bad usage.
-`;
-
-export function main(argv: string[]): number {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    process.stderr.write(`lifeline: ${(error as Error).message}\nRun 'lifeline --help' for usage.\n`);
-    return EXIT.usage;
-  }
-  if (parsed.values.version) {
-    process.stdout.write(`lifeline ${version()}\n`);
-    return EXIT.ok;
-  }
-  const [command] = parsed.positionals;
-  if (parsed.values.help || command === undefined || command === 'help') {
-    process.stdout.write(HELP);
-    return EXIT.ok;
-  }
-  process.stderr.write(
-    `lifeline: unknown command '${command}'\nRun 'lifeline --help' for the commands there are.\n`,
-  );
-  return EXIT.usage;
+Exit codes: 0 success, 1 the work failed, 2 bad usage.`;
 }
 
-process.exitCode = main(process.argv.slice(2));
+export async function main(argv: string[], output: Output = createOutput()): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-v') {
+    output.line(`lifeline ${version()}`);
+    return EXIT.ok;
+  }
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    output.line(help());
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === first);
+  if (!command) {
+    const hint = first.startsWith('-') ? `unknown option '${first}'` : `unknown command '${first}'`;
+    output.error(`lifeline: ${hint}\nRun 'lifeline --help' for the commands there are.`);
+    return EXIT.usage;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    output.line(command.help);
+    return EXIT.ok;
+  }
+  try {
+    return await command.run(rest, output);
+  } catch (error) {
+    // Bad arguments (ours, node's parseArgs, or an option a library refused) are usage errors.
+    const usage =
+      error instanceof UsageError ||
+      (error instanceof LifelineError && error.code === 'INVALID_OPTION') ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    output.error(`lifeline ${command.name}: ${(error as Error).message}`);
+    if (usage) {
+      output.error(`Run 'lifeline ${command.name} --help' for usage.`);
+      return EXIT.usage;
+    }
+    return EXIT.failed;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -9,6 +9,7 @@ export type LifelineErrorCode =
   | 'RATE_LIMITED'
   | 'BUDGET_EXHAUSTED'
   | 'RETRY_AFTER_TOO_LONG'
+  | 'BODY_NOT_REPLAYABLE'
   | 'INVALID_OPTION';
 
 /** How a lifeline error is classified; `classify()` reads this instead of guessing. */
@@ -62,8 +63,9 @@ export class CircuitOpenError extends LifelineError {
 export class TimeoutError extends LifelineError {
   readonly timeoutMs: number;
 
-  constructor(timeoutMs: number, what = 'call') {
-    super('TIMEOUT', `${what} timed out after ${formatDuration(timeoutMs)}`, {
+  /** `message` replaces the default "<what> timed out after <duration>". */
+  constructor(timeoutMs: number, what = 'call', message?: string) {
+    super('TIMEOUT', message ?? `${what} timed out after ${formatDuration(timeoutMs)}`, {
       kind: 'timeout',
       retryable: true,
       serviceFault: true,
@@ -136,6 +138,20 @@ export class RetryAfterTooLongError extends LifelineError {
     this.name = 'RetryAfterTooLongError';
     this.retryAfterMs = retryAfterMs;
     this.maxRetryAfterMs = maxRetryAfterMs;
+  }
+}
+
+/** A request failed and could be retried, but its body was a one-shot stream that the first try consumed. */
+export class BodyNotReplayableError extends LifelineError {
+  constructor(cause: unknown) {
+    super(
+      'BODY_NOT_REPLAYABLE',
+      'the request failed and would be retried, but its body is a stream that the first attempt consumed; ' +
+        'pass the body as a string, Uint8Array, ArrayBuffer or Blob to make the request retryable',
+      { kind: 'permanent', retryable: false, serviceFault: false },
+      { cause },
+    );
+    this.name = 'BodyNotReplayableError';
   }
 }
 

@@ -8,6 +8,7 @@ export {
 } from './classify.js';
 export { type Clock, realClock, sleepWith, type Timer } from './clock.js';
 export {
+  BodyNotReplayableError,
   BudgetExhaustedError,
   BulkheadFullError,
   CircuitOpenError,
@@ -25,3 +26,4 @@ export { FakeClock } from './fake-clock.js';
 export { formatDuration, plural } from './format.js';
 export { type Random, seededRandom } from './random.js';
 export { type HeaderSource, parseRateLimitReset, parseRetryAfter, serverNamedWaitMs } from './retry-after.js';
+export { formatBytes, parseBytes, parseBytesPerSecond, parseDurationMs } from './units.js';

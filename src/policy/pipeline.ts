@@ -12,15 +12,19 @@ import {
 } from './layer.js';
 import type { AlternativeOf, ExecuteOptions, Policy, PolicyFunction } from './policy.js';
 
+/**
+ * Events that describe calls: emitted by pipelines, and by anything else that runs calls (resilientFetch),
+ * so a FailureLog can attach to either. `operation`, when set, names what the call was doing.
+ */
 export interface PipelineEvents {
   /** The function itself failed on one attempt (it may still be retried). */
-  attemptFailure: { error: unknown; attempt: number };
+  attemptFailure: { error: unknown; attempt: number; operation?: string };
   /**
    * The whole call failed with the error the caller sees. `fromAttempt` tells whether that error was
    * already reported by `attemptFailure`; it is false for refusals (open breaker, full bulkhead, budget).
    */
-  failure: { error: unknown; fromAttempt: boolean };
-  success: { attempt: number };
+  failure: { error: unknown; fromAttempt: boolean; operation?: string };
+  success: { attempt: number; operation?: string };
 }
 
 /**

@@ -10,6 +10,8 @@ import type { ClockOption } from './policy.js';
 export interface TimeoutOptions extends ClockOption {
   /** The time limit for one call. */
   timeoutMs: number;
+  /** Names the call in the error: "<what> timed out after 300ms". Default 'call'. */
+  what?: string;
 }
 
 export interface TimeoutEvents {
@@ -27,11 +29,13 @@ export interface TimeoutEvents {
  */
 export class TimeoutPolicy extends LayeredPolicy<TimeoutEvents> {
   readonly timeoutMs: number;
+  readonly what: string;
   private readonly deadlines: DeadlineQueue;
 
   constructor(options: TimeoutOptions) {
     super();
     this.timeoutMs = requireNumber('timeout', 'timeoutMs', options?.timeoutMs, 0);
+    this.what = options.what ?? 'call';
     const clock: Clock = options.clock ?? realClock;
     this.deadlines = new DeadlineQueue(clock, this.timeoutMs);
   }
@@ -101,7 +105,7 @@ class TimedCall extends BaseContext implements Deadline {
 
   expire(): void {
     this.policy.timedOut();
-    this.end(new TimeoutError(this.policy.timeoutMs));
+    this.end(new TimeoutError(this.policy.timeoutMs, this.policy.what));
   }
 
   /** Timeout or caller cancellation: report now, and abort the work underneath. */

@@ -1,0 +1,33 @@
+import type { Output } from './output.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** A subcommand of `lifeline`. */
+export interface Command {
+  name: string;
+  summary: string;
+  /** Full help, shown by `lifeline <name> --help`. */
+  help: string;
+  run(args: string[], output: Output): Promise<number>;
+}
+
+/** A usage mistake: printed with a hint, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** "127.0.0.1:8080" → { host, port }; "8080" → 127.0.0.1; "[::1]:8080" → ::1. */
+export function parseHostPort(text: string, option: string): { host: string; port: number } {
+  const trimmed = text.trim();
+  const match = /^\d+$/.test(trimmed)
+    ? ['', '', '127.0.0.1', trimmed]
+    : /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(trimmed);
+  const port = match ? Number(match[3]) : Number.NaN;
+  if (!match || !(port >= 0 && port <= 65_535)) {
+    throw new UsageError(`${option}: cannot read '${text}'; use host:port, like 127.0.0.1:8080, or a port`);
+  }
+  return { host: match[1] || match[2] || '127.0.0.1', port };
+}

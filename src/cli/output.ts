@@ -1,0 +1,52 @@
+/** Rendering for people (colour on a terminal, aligned columns) and for scripts (--json). */
+
+export interface Output {
+  line(text?: string): void;
+  error(text: string): void;
+  json(value: unknown): void;
+  readonly colour: boolean;
+}
+
+const CODES = { red: 31, green: 32, yellow: 33, blue: 34, grey: 90, bold: 1 } as const;
+export type Colour = keyof typeof CODES;
+
+export function createOutput(
+  stream: NodeJS.WriteStream = process.stdout,
+  errors: NodeJS.WriteStream = process.stderr,
+): Output {
+  const colour = stream.isTTY === true && !process.env.NO_COLOR;
+  return {
+    colour,
+    line: (text = '') => stream.write(`${text}\n`),
+    error: (text) => errors.write(`${text}\n`),
+    json: (value) => stream.write(`${JSON.stringify(value)}\n`),
+  };
+}
+
+export function paint(output: Output, colour: Colour, text: string): string {
+  return output.colour ? `\u001b[${CODES[colour]}m${text}\u001b[0m` : text;
+}
+
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, 'g');
+
+/** Aligns rows into columns (the first row may be a header). */
+export function table(rows: string[][]): string[] {
+  const visible = (text: string) => text.replace(ANSI_COLOUR, '').length;
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, visible(cell));
+    });
+  }
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visible(cell))))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** "12:03:04" for event lines. */
+export function clockTime(date = new Date()): string {
+  return date.toTimeString().slice(0, 8);
+}

@@ -1,0 +1,76 @@
+import { onAbort } from '../core/abort.js';
+import type { Clock, Timer } from '../core/clock.js';
+import { TimeoutError } from '../core/errors.js';
+import { formatDuration } from '../core/format.js';
+
+/**
+ * Wraps a response body so that a stall — no bytes for `stallTimeoutMs` while the reader is waiting —
+ * errors the body with a TimeoutError instead of hanging forever, and so that the caller's signal
+ * cancels the body too. Time the reader spends not reading does not count as a stall.
+ */
+export function guardBody(
+  response: Response,
+  options: {
+    stallTimeoutMs: number;
+    clock: Clock;
+    signal: AbortSignal;
+    onStall: (error: TimeoutError) => void;
+  },
+): Response {
+  if (!response.body) return response;
+  const reader = response.body.getReader();
+  let timer: Timer | undefined;
+  let detach = () => {};
+  const disarm = () => {
+    timer?.cancel();
+    timer = undefined;
+  };
+  const guarded = new ReadableStream<Uint8Array>({
+    start(controller) {
+      detach = onAbort(options.signal, (reason) => {
+        disarm();
+        controller.error(reason);
+        reader.cancel(reason).catch(() => {});
+      });
+    },
+    async pull(controller) {
+      timer = options.clock.setTimer(() => {
+        const error = new TimeoutError(
+          options.stallTimeoutMs,
+          'response body',
+          `response body stalled: no bytes received for ${formatDuration(options.stallTimeoutMs)}`,
+        );
+        options.onStall(error);
+        detach();
+        controller.error(error);
+        reader.cancel(error).catch(() => {});
+      }, options.stallTimeoutMs);
+      try {
+        const { value, done } = await reader.read();
+        disarm();
+        if (done) {
+          detach();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (error) {
+        disarm();
+        detach();
+        controller.error(error);
+      }
+    },
+    cancel(reason) {
+      disarm();
+      detach();
+      return reader.cancel(reason);
+    },
+  });
+  const wrapped = new Response(guarded, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+  // A constructed Response has no url; keep the one the caller asked for (after redirects).
+  Object.defineProperty(wrapped, 'url', { value: response.url });
+  Object.defineProperty(wrapped, 'redirected', { value: response.redirected });
+  return wrapped;
+}

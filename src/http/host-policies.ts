@@ -1,0 +1,47 @@
+import type { Classifier } from '../core/classify.js';
+import type { Clock } from '../core/clock.js';
+import type { CircuitBreaker } from '../policy/circuit-breaker.js';
+import type { PolicyRegistry } from '../policy/registry.js';
+import { TimeoutPolicy } from '../policy/timeout.js';
+import type { ResilientFetchOptions } from './options.js';
+import { PushbackGate } from './pushback-gate.js';
+
+/** The policies every request to one host shares: its breaker, its pushback, its timeouts. */
+export class HostPolicies {
+  readonly breaker: CircuitBreaker | undefined;
+  readonly gate: PushbackGate;
+  private readonly timeouts = new Map<number, TimeoutPolicy>();
+
+  constructor(
+    readonly host: string,
+    private readonly clock: Clock,
+    options: {
+      registry: PolicyRegistry;
+      breaker: ResilientFetchOptions['circuitBreaker'];
+      classify: Classifier;
+      maxRetryAfterMs: number;
+    },
+  ) {
+    this.gate = new PushbackGate(host, options.maxRetryAfterMs, clock);
+    this.breaker =
+      options.breaker === false
+        ? undefined
+        : options.registry.circuitBreaker(`http ${host}`, {
+            consecutiveFailures: 5,
+            resetTimeoutMs: 30_000,
+            ...options.breaker,
+            classify: options.classify,
+            clock,
+          });
+  }
+
+  /** One timeout policy per limit in use, so calls with the same limit share a timer. */
+  timeout(timeoutMs: number): TimeoutPolicy {
+    let policy = this.timeouts.get(timeoutMs);
+    if (!policy) {
+      policy = new TimeoutPolicy({ timeoutMs, clock: this.clock, what: `request to ${this.host}` });
+      this.timeouts.set(timeoutMs, policy);
+    }
+    return policy;
+  }
+}
