@@ -4,10 +4,12 @@
  */
 import { benchPolicies } from './policies.js';
 import { benchProxy } from './proxy.js';
+import { benchQueue } from './queue.js';
 
 const suites: Record<string, (quick: boolean) => Promise<unknown>> = {
   policies: benchPolicies,
   proxy: benchProxy,
+  queue: benchQueue,
 };
 
 const args = process.argv.slice(2);

@@ -6,4 +6,6 @@
 export * from './analytics/index.js';
 export * from './core/index.js';
 export * from './http/index.js';
+export * from './network/index.js';
 export * from './policy/index.js';
+export * from './queue/index.js';

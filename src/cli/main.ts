@@ -6,10 +6,22 @@
 import { readFileSync } from 'node:fs';
 import { LifelineError } from '../core/errors.js';
 import { type Command, EXIT, UsageError } from './command.js';
+import { agentCommand } from './commands/agent.js';
 import { chaosCommand } from './commands/chaos.js';
+import { healthCommand } from './commands/health.js';
+import { probeCommand } from './commands/probe.js';
+import { queueCommand } from './commands/queue.js';
+import { serveCommand } from './commands/serve.js';
 import { createOutput, type Output } from './output.js';
 
-const COMMANDS: Command[] = [chaosCommand];
+const COMMANDS: Command[] = [
+  agentCommand,
+  queueCommand,
+  healthCommand,
+  probeCommand,
+  serveCommand,
+  chaosCommand,
+];
 
 function version(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {

@@ -10,6 +10,9 @@ export type LifelineErrorCode =
   | 'BUDGET_EXHAUSTED'
   | 'RETRY_AFTER_TOO_LONG'
   | 'BODY_NOT_REPLAYABLE'
+  | 'STORE_CORRUPT'
+  | 'STORE_FOREIGN'
+  | 'STORE_TOO_NEW'
   | 'INVALID_OPTION';
 
 /** How a lifeline error is classified; `classify()` reads this instead of guessing. */
@@ -152,6 +155,25 @@ export class BodyNotReplayableError extends LifelineError {
       { cause },
     );
     this.name = 'BodyNotReplayableError';
+  }
+}
+
+/**
+ * A store file cannot be used: corrupt, someone else's, or written by a newer lifeline. The file is
+ * always left untouched; the message says which file and what to do.
+ */
+export class StoreError extends LifelineError {
+  readonly path: string;
+
+  constructor(
+    code: 'STORE_CORRUPT' | 'STORE_FOREIGN' | 'STORE_TOO_NEW',
+    path: string,
+    message: string,
+    cause?: unknown,
+  ) {
+    super(code, message, { kind: 'permanent', retryable: false, serviceFault: false }, { cause });
+    this.name = 'StoreError';
+    this.path = path;
   }
 }
 

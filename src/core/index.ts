@@ -18,6 +18,7 @@ export {
   type LifelineErrorCode,
   RateLimitedError,
   RetryAfterTooLongError,
+  StoreError,
   TimeoutError,
 } from './errors.js';
 export { Emitter, type EventSource, type Listener, type Unsubscribe } from './events.js';

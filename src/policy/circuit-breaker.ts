@@ -257,11 +257,10 @@ export class CircuitBreaker extends LayeredPolicy<CircuitBreakerEvents> {
     }
     if (!counted) return;
     this.consecutive++;
-    if (this.consecutiveLimit > 0 && this.consecutive >= this.consecutiveLimit) {
+    this.record(true, false); // may open the breaker on its failure rate
+    if (this.current === 'closed' && this.consecutiveLimit > 0 && this.consecutive >= this.consecutiveLimit) {
       this.open(`${this.consecutive} consecutive failures, last: ${failure.message}`);
-      return;
     }
-    this.record(true, false);
   }
 
   private record(failed: boolean, slow: boolean): void {

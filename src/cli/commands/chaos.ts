@@ -3,6 +3,7 @@ import { formatBytes, parseBytes, parseBytesPerSecond, parseDurationMs } from '.
 import { ChaosProxy } from '../../testing/chaos-proxy.js';
 import type { ToxicDirection, ToxicSpec } from '../../testing/toxics.js';
 import { type Command, EXIT, parseHostPort, UsageError } from '../command.js';
+import { untilInterrupted } from '../interrupt.js';
 import { clockTime, type Output, paint } from '../output.js';
 
 const HELP = `lifeline chaos — a TCP proxy that injects real network faults
@@ -191,16 +192,4 @@ function printCounters(proxy: ChaosProxy, output: Output, json: boolean, label =
       `${formatBytes(c.bytesUpstream)} up, ${formatBytes(c.bytesDownstream)} down, ` +
       `${c.resetsInjected} resets, ${c.closesInjected} closes, ${c.stallsInjected} stalls, ${formatBytes(c.bytesDropped)} dropped`,
   );
-}
-
-function untilInterrupted(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }

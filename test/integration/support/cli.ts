@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const ROOT = join(import.meta.dirname, '../../..');
-const ENTRY = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+/** tsx by absolute path, so the command runs from any working directory. */
+const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+const ENTRY = ['--import', TSX, join(ROOT, 'src/cli/main.ts')];
 
 /** Runs the real `lifeline` command (from source) to completion. */
 export function lifeline(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
@@ -49,4 +52,17 @@ export function startLifeline(
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, lines, exited, stderr: () => errors };
+}
+
+/**
+ * Runs the real `lifeline` command to completion without blocking this process — needed whenever the
+ * server or proxy it talks to lives in the test process (spawnSync would freeze them).
+ */
+export async function lifelineAsync(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const running = startLifeline(args, options);
+  const status = await running.exited;
+  return { status, stdout: running.lines.map((line) => `${line}\n`).join(''), stderr: running.stderr() };
 }

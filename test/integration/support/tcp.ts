@@ -96,4 +96,18 @@ export async function until(predicate: () => boolean, timeoutMs = 5000, what = '
   }
 }
 
+/** Like `until`, for a predicate that needs to await (reading a store). */
+export async function untilAsync(
+  predicate: () => Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
+  const started = Date.now();
+  while (!(await predicate())) {
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

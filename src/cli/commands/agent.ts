@@ -1,0 +1,166 @@
+import { parseArgs } from 'node:util';
+import { parseDurationMs } from '../../core/units.js';
+import { healthResetRequestedAtMs, writeAgentHealth } from '../../node/agent-health.js';
+import { openRuntime, type Runtime } from '../../node/runtime.js';
+import { type Command, EXIT } from '../command.js';
+import { untilInterrupted } from '../interrupt.js';
+import { clockTime, type Output, paint } from '../output.js';
+import { reportQueue } from '../queue-events.js';
+
+const HELP = `lifeline agent — run the queue's worker in the foreground
+
+Usage: lifeline agent [--once [--wait 10s]] [--json] [--config <file>]
+
+Sends queued operations whenever the link is up, watching it with probes of the server's /health;
+stops while it is down and starts again as soon as it is back.
+
+  --once            drain what is due now, then exit (exit 1 if operations stay queued)
+  --wait <time>     with --once: how long to wait for a link that is down (default 10s)
+  --json            print events as JSON lines
+  --config <file>   use this config file instead of ./lifeline.config.json or $LIFELINE_HOME's
+
+Ctrl-C stops it: running operations get 10 s to finish, then go back to the queue.`;
+
+const HEALTH_EVERY_MS = 2000;
+
+export const agentCommand: Command = {
+  name: 'agent',
+  summary: 'run the worker: send queued operations whenever the link is up',
+  help: HELP,
+  async run(args, output) {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        once: { type: 'boolean' },
+        wait: { type: 'string', default: '10s' },
+        json: { type: 'boolean' },
+        config: { type: 'string' },
+      },
+    });
+    const maxWaitMs = parseDurationMs(values.wait as string, '--wait');
+    const json = values.json === true;
+    const runtime = await openRuntime(values.config === undefined ? {} : { configPath: values.config });
+    const stopReporting = reportQueue(runtime.queue, output, json);
+    const stopLink = reportLink(runtime, output, json);
+    const stopHealth = shareHealth(runtime);
+    say(
+      output,
+      json,
+      'started',
+      `lifeline agent: ${runtime.stateDir}/queue.db → server ${runtime.serverUrl}`,
+      {
+        stateDir: runtime.stateDir,
+        server: runtime.serverUrl,
+        config: runtime.configPath ?? null,
+      },
+    );
+    runtime.connectivity.start();
+    runtime.queue.start();
+    let exitCode: number = EXIT.ok;
+    if (values.once) exitCode = await drainOnce(runtime, output, json, maxWaitMs);
+    else {
+      await untilInterrupted();
+      say(output, json, 'stopping', 'stopping: running operations get 10s to finish…', {});
+    }
+    stopHealth();
+    await runtime.queue.stop(10_000);
+    const counts = await runtime.queue.status();
+    say(
+      output,
+      json,
+      'stopped',
+      `stopped: ${counts.pending} pending, ${counts.dead} dead, ${counts.completed} completed`,
+      { ...counts },
+    );
+    stopReporting();
+    stopLink();
+    await runtime.close();
+    return exitCode;
+  },
+};
+
+/** Runs until nothing is due and nothing is running; a link down for longer than `maxWaitMs` ends it (exit 1). */
+async function drainOnce(
+  runtime: Runtime,
+  output: Output,
+  json: boolean,
+  maxWaitMs: number,
+): Promise<number> {
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const status = await runtime.queue.status();
+    const dueNow = status.pending > 0 && (status.nextDueAtMs ?? Infinity) <= Date.now();
+    if (status.running === 0 && !dueNow) return status.pending === 0 ? EXIT.ok : EXIT.failed;
+    if (runtime.connectivity.state !== 'offline') continue;
+    try {
+      await runtime.connectivity.waitForOnline({ maxWaitMs });
+    } catch {
+      const pending = (await runtime.queue.status()).pending;
+      say(output, json, 'offline', `the link is down; ${pending} operation(s) stay queued`, { pending });
+      return EXIT.failed;
+    }
+  }
+}
+
+function reportLink(runtime: Runtime, output: Output, json: boolean): () => void {
+  return runtime.connectivity.on('change', ({ to, reason }) => {
+    const colour = to === 'online' ? 'green' : to === 'offline' ? 'red' : 'yellow';
+    say(output, json, 'link', `link ${paint(output, colour, to)}: ${reason}`, { state: to, reason });
+  });
+}
+
+/** Writes the health snapshot for `lifeline health`, and acts on `lifeline health reset`. */
+function shareHealth(runtime: Runtime): () => void {
+  let handledResetAtMs = healthResetRequestedAtMs(runtime.stateDir);
+  let writing = false;
+  const tick = async () => {
+    if (writing) return;
+    writing = true;
+    try {
+      const requestedAtMs = healthResetRequestedAtMs(runtime.stateDir);
+      if (requestedAtMs > handledResetAtMs) {
+        handledResetAtMs = requestedAtMs;
+        runtime.registry.reset();
+        runtime.quality.reset();
+      }
+      const status = await runtime.queue.status();
+      const link = runtime.connectivity.snapshot();
+      const quality = runtime.quality.snapshot();
+      writeAgentHealth(runtime.stateDir, {
+        pid: process.pid,
+        writtenAtMs: Date.now(),
+        link: { state: link.state, reason: link.reason, sinceMs: link.sinceMs },
+        quality: {
+          level: quality.level,
+          score: quality.score,
+          latencyMs: quality.latencyMs,
+          jitterMs: quality.jitterMs,
+          lossRate: quality.lossRate,
+        },
+        recommendations: runtime.quality.recommendations(),
+        breakers: runtime.registry.health().breakers,
+        queue: { paused: status.paused, runningHere: status.runningHere, concurrency: status.concurrency },
+        resetHandledAtMs: handledResetAtMs,
+      });
+    } catch {
+      // A snapshot that cannot be written (disk full) must not stop the agent; the next tick tries again.
+    } finally {
+      writing = false;
+    }
+  };
+  void tick();
+  const timer = setInterval(() => void tick(), HEALTH_EVERY_MS);
+  return () => clearInterval(timer);
+}
+
+function say(
+  output: Output,
+  json: boolean,
+  event: string,
+  text: string,
+  fields: Record<string, unknown>,
+): void {
+  if (json) output.json({ event, at: new Date().toISOString(), ...fields });
+  else output.line(`${paint(output, 'grey', clockTime())} ${text}`);
+}

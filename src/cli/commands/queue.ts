@@ -1,0 +1,293 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseDurationMs } from '../../core/units.js';
+import { readAgentHealth } from '../../node/agent-health.js';
+import { openRuntime, type Runtime } from '../../node/runtime.js';
+import { httpOperation } from '../../queue/http-operation.js';
+import { ITEM_STATUSES, type ItemStatus, type QueueItem } from '../../queue/types.js';
+import { type Command, EXIT, UsageError } from '../command.js';
+import { describeItem } from '../describe-item.js';
+import { type Output, paint, table } from '../output.js';
+import { reportQueue } from '../queue-events.js';
+import { ago, fromNow } from '../time-text.js';
+
+const HELP = `lifeline queue — the durable outbox
+
+Usage:
+  lifeline queue add <url> [--method POST] [--data <json> | --data @file] [--header 'Name: value']
+                           [--priority N] [--key <idempotency-key>]
+  lifeline queue status            counts, paused or not, the link as the agent sees it
+  lifeline queue list [--status pending|running|completed|dead] [--limit N]
+  lifeline queue sync              send everything pending now, and say what happened
+  lifeline queue pause | resume    stop / restart sending (the agent obeys within a second)
+  lifeline queue remove <id>       drop an item that is not running
+  lifeline queue retry [<id>]      bring dead items (one, or all) back with fresh attempts
+  lifeline queue clear [--all]     remove completed and dead items (--all: pending ones too)
+  lifeline queue purge [--older-than 1d]   remove completed items
+
+Every view takes --json. Credentials (Authorization, Cookie…) are never stored in the queue: put them in
+lifeline.config.json under http.headers, where values may read the environment: "\${env:API_TOKEN}".`;
+
+type Handler = (runtime: Runtime, args: string[], output: Output) => Promise<number>;
+
+export const queueCommand: Command = {
+  name: 'queue',
+  summary: 'add to, inspect and steer the durable queue of operations',
+  help: HELP,
+  async run(args, output) {
+    const [sub, ...rest] = args;
+    const handler = sub === undefined ? undefined : SUBCOMMANDS[sub];
+    if (!handler) {
+      throw new UsageError(
+        sub === undefined
+          ? 'which queue command? (add, status, list, sync, pause, resume, remove, retry, clear, purge)'
+          : `unknown queue command '${sub}'`,
+      );
+    }
+    const configIndex = rest.indexOf('--config');
+    const configPath = configIndex >= 0 ? rest[configIndex + 1] : undefined;
+    if (configIndex >= 0) rest.splice(configIndex, 2);
+    const runtime = await openRuntime(configPath === undefined ? {} : { configPath });
+    try {
+      return await handler(runtime, rest, output);
+    } finally {
+      await runtime.close();
+    }
+  },
+};
+
+const SUBCOMMANDS: Record<string, Handler> = {
+  async add(runtime, args, output) {
+    const { values, positionals } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        method: { type: 'string', default: 'POST' },
+        data: { type: 'string' },
+        header: { type: 'string', multiple: true },
+        priority: { type: 'string', default: '0' },
+        key: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    });
+    const [target] = positionals;
+    if (!target)
+      throw new UsageError(
+        'queue add needs a URL, e.g. lifeline queue add http://127.0.0.1:8080/ops/demo --data \'{"n":1}\'',
+      );
+    const url = target.startsWith('/') ? new URL(target, runtime.serverUrl).href : target;
+    const priority = Number(values.priority);
+    if (!Number.isInteger(priority))
+      throw new UsageError(`--priority: use an integer, not '${values.priority}'`);
+    const headers = parseHeaders(values.header ?? []);
+    const body = values.data === undefined ? undefined : readData(values.data);
+    if (body !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) {
+      headers['content-type'] = looksLikeJson(body) ? 'application/json' : 'text/plain; charset=utf-8';
+    }
+    const operation = httpOperation(
+      { method: values.method as string, url, headers, ...(body === undefined ? {} : { body }) },
+      runtime.sensitiveHeaders,
+    );
+    const item = await runtime.queue.enqueue('http', operation, {
+      priority,
+      ...(values.key === undefined ? {} : { idempotencyKey: values.key }),
+    });
+    if (values.json) output.json(item);
+    else output.line(`queued #${item.id} ${describeItem(item)} (idempotency key ${item.idempotencyKey})`);
+    return EXIT.ok;
+  },
+
+  async status(runtime, args, output) {
+    const { values } = parseArgs({ args, strict: true, options: { json: { type: 'boolean' } } });
+    const status = await runtime.queue.status();
+    const agent = readAgentHealth(runtime.stateDir);
+    const agentFresh = agent !== undefined && Date.now() - agent.writtenAtMs < 10_000;
+    if (values.json) {
+      output.json({
+        ...status,
+        agent: agentFresh ? { pid: agent.pid, link: agent.link.state } : null,
+        path: `${runtime.stateDir}/queue.db`,
+      });
+      return EXIT.ok;
+    }
+    output.line(`Queue  ${runtime.stateDir}/queue.db`);
+    const pendingNote =
+      status.pending > 0
+        ? `  (oldest ${ago(status.oldestPendingAtMs ?? Date.now())}, next attempt ${fromNow(status.nextDueAtMs ?? Date.now())})`
+        : '';
+    for (const line of table([
+      ['  pending', String(status.pending) + pendingNote],
+      ['  running', String(status.running)],
+      ['  completed', String(status.completed)],
+      ['  dead', status.dead > 0 ? paint(output, 'red', String(status.dead)) : '0'],
+      ['  paused', status.paused ? paint(output, 'yellow', 'yes') : 'no'],
+      ['  agent', agentFresh ? `running (pid ${agent.pid}), link ${agent.link.state}` : 'not running'],
+    ])) {
+      output.line(line);
+    }
+    if (status.pending > 0 && !agentFresh)
+      output.line("Use 'lifeline queue sync' to send them now, or run 'lifeline agent'.");
+    if (status.dead > 0)
+      output.line("Use 'lifeline queue list --status dead' to see why, 'lifeline queue retry' to try again.");
+    return EXIT.ok;
+  },
+
+  async list(runtime, args, output) {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        status: { type: 'string' },
+        limit: { type: 'string', default: '50' },
+        json: { type: 'boolean' },
+      },
+    });
+    if (values.status !== undefined && !ITEM_STATUSES.includes(values.status as ItemStatus)) {
+      throw new UsageError(`--status: use one of ${ITEM_STATUSES.join(', ')}, not '${values.status}'`);
+    }
+    const items = await runtime.queue.list({
+      ...(values.status === undefined ? {} : { status: values.status as ItemStatus }),
+      limit: Number(values.limit),
+    });
+    if (values.json) {
+      output.json(items);
+      return EXIT.ok;
+    }
+    if (items.length === 0) {
+      output.line(values.status ? `no ${values.status} items` : 'the queue is empty');
+      return EXIT.ok;
+    }
+    const rows = [['ID', 'STATUS', 'PRI', 'TRIES', 'NEXT', 'AGE', 'OPERATION', 'LAST ERROR / REASON']];
+    for (const item of items) rows.push(row(item, output));
+    for (const line of table(rows)) output.line(line);
+    return EXIT.ok;
+  },
+
+  async sync(runtime, args, output) {
+    const { values } = parseArgs({ args, strict: true, options: { json: { type: 'boolean' } } });
+    const json = values.json === true;
+    const pending = (await runtime.queue.status()).pending;
+    if (!json) output.line(pending === 0 ? 'nothing to send' : `sending ${pending} pending operation(s)…`);
+    const stop = reportQueue(runtime.queue, output, json);
+    const summary = await runtime.queue.sync();
+    stop();
+    if (json) output.json({ event: 'summary', ...summary });
+    else {
+      output.line(
+        `sent ${summary.completed} of ${summary.attempted}; ${summary.retrying} will be retried, ${summary.dead} dead, ` +
+          `${summary.released} waiting for the link; ${summary.remaining} pending now`,
+      );
+    }
+    return summary.remaining === 0 && summary.dead === 0 ? EXIT.ok : EXIT.failed;
+  },
+
+  async pause(runtime, _args, output) {
+    await runtime.queue.pause();
+    output.line(
+      'paused: nothing is sent until `lifeline queue resume` (a running agent stops within a second)',
+    );
+    return EXIT.ok;
+  },
+
+  async resume(runtime, _args, output) {
+    await runtime.queue.resume();
+    output.line('resumed');
+    return EXIT.ok;
+  },
+
+  async remove(runtime, args, output) {
+    const id = itemId(args[0], 'remove');
+    const item = await runtime.queue.get(id);
+    if (!item) throw new UsageError(`no item #${id} in the queue`);
+    if (!(await runtime.queue.remove(id))) {
+      output.error(`#${id} is running right now; stop the agent or try again when it is done`);
+      return EXIT.failed;
+    }
+    output.line(`removed #${id} ${describeItem(item)}`);
+    return EXIT.ok;
+  },
+
+  async retry(runtime, args, output) {
+    const id = args[0] === undefined ? undefined : itemId(args[0], 'retry');
+    const count = await runtime.queue.retryDead(id);
+    if (id !== undefined && count === 0) throw new UsageError(`#${id} is not a dead item`);
+    output.line(
+      count === 0 ? 'no dead items' : `${count} dead item(s) back in the queue, with fresh attempts`,
+    );
+    return EXIT.ok;
+  },
+
+  async clear(runtime, args, output) {
+    const { values } = parseArgs({ args, strict: true, options: { all: { type: 'boolean' } } });
+    const count = await runtime.queue.clear({ includePending: values.all === true });
+    output.line(
+      `cleared ${count} ${values.all ? '' : 'completed and dead '}item(s)${values.all ? ' (running ones stay)' : ''}`,
+    );
+    return EXIT.ok;
+  },
+
+  async purge(runtime, args, output) {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      options: { 'older-than': { type: 'string', default: '0' } },
+    });
+    const olderThanMs = parseDurationMs(values['older-than'] as string, '--older-than');
+    const count = await runtime.queue.purgeCompleted({ olderThanMs });
+    output.line(`purged ${count} completed item(s)`);
+    return EXIT.ok;
+  },
+};
+
+function row(item: QueueItem, output: Output): string[] {
+  const colour = { pending: 'yellow', running: 'blue', completed: 'green', dead: 'red' } as const;
+  const reason = item.status === 'dead' ? (item.deadReason ?? '') : (item.lastError?.message ?? '');
+  return [
+    `#${item.id}`,
+    paint(output, colour[item.status], item.status),
+    String(item.priority),
+    `${item.attempts}/${item.maxAttempts}`,
+    item.status === 'pending' ? fromNow(item.nextAttemptAtMs) : '',
+    ago(item.createdAtMs),
+    describeItem(item),
+    reason,
+  ];
+}
+
+function itemId(text: string | undefined, command: string): number {
+  const id = Number(text?.replace(/^#/, ''));
+  if (!Number.isInteger(id) || id <= 0)
+    throw new UsageError(
+      `queue ${command} needs an item id (see 'lifeline queue list'), not '${text ?? ''}'`,
+    );
+  return id;
+}
+
+function parseHeaders(lines: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new UsageError(`--header: use 'Name: value', not '${line}'`);
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+function readData(data: string): string {
+  if (!data.startsWith('@')) return data;
+  try {
+    return readFileSync(data.slice(1), 'utf8');
+  } catch (error) {
+    throw new UsageError(`--data: cannot read ${data.slice(1)} (${(error as Error).message})`);
+  }
+}
+
+function looksLikeJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,145 @@
+import { parseArgs } from 'node:util';
+import { plural } from '../../core/format.js';
+import { parseBytes } from '../../core/units.js';
+import {
+  createServer,
+  DEFAULT_MAX_BODY_BYTES,
+  type LifelineServer,
+  ListenError,
+} from '../../server/index.js';
+import { type Command, EXIT, UsageError } from '../command.js';
+import { untilInterrupted } from '../interrupt.js';
+import { clockTime, type Output, paint } from '../output.js';
+
+const HELP = `lifeline serve — the receiving server: records operations exactly once per Idempotency-Key
+
+Usage: lifeline serve [--port 8080] [--host 127.0.0.1] [--data ./lifeline-data] [--sync full|normal]
+                      [--max-body 10MiB] [--quiet] [--json]
+
+Options:
+  --port <n>         port to listen on (default 8080; 0 picks a free one)
+  --host <address>   address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for others too)
+  --data <dir>       where the database lands (default ./lifeline-data; file server.db)
+  --sync <mode>      full: an acknowledged operation survives power loss (default)
+                     normal: survives a crash of the process, faster
+  --max-body <size>  largest request body accepted (default 10MiB); larger ones get 413
+  --quiet            do not print a line per operation
+  --json             print JSON event lines instead of text
+
+Endpoints:
+  POST /ops/:kind    record an operation; a repeated Idempotency-Key gets the first response again
+                     (header Idempotency-Replayed: true); a POST without a key is applied every time
+  GET  /ops          what was received, oldest first (?kind=, ?since=<id>, ?limit= up to 10000)
+  GET  /ops/:id      one operation
+  GET  /health       {"status":"ok","uptimeMs":…,"operations":…}
+
+Ctrl-C stops it.`;
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run the receiving server (operations with idempotency keys, health)',
+  help: HELP,
+  async run(args, output) {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        port: { type: 'string', default: '8080' },
+        host: { type: 'string', default: '127.0.0.1' },
+        data: { type: 'string', default: './lifeline-data' },
+        sync: { type: 'string', default: 'full' },
+        'max-body': { type: 'string' },
+        quiet: { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+    });
+    const port = /^\d+$/.test(values.port) ? Number(values.port) : Number.NaN;
+    if (!(port >= 0 && port <= 65_535))
+      throw new UsageError(
+        `--port: use a number from 0 to 65535 (0 picks a free port), not '${values.port}'`,
+      );
+    if (values.host.trim() === '') throw new UsageError('--host: give an address, like 127.0.0.1 or 0.0.0.0');
+    if (values.data.trim() === '') throw new UsageError('--data: give a directory, like ./lifeline-data');
+    const synchronous = values.sync;
+    if (synchronous !== 'full' && synchronous !== 'normal')
+      throw new UsageError(`--sync: use full or normal, not '${synchronous}'`);
+    const maxBodyBytes =
+      values['max-body'] === undefined
+        ? DEFAULT_MAX_BODY_BYTES
+        : parseBytes(values['max-body'], '--max-body');
+    const json = values.json === true;
+
+    const server = createServer({ port, host: values.host, dataDir: values.data, synchronous, maxBodyBytes });
+    try {
+      await server.start();
+    } catch (error) {
+      if (error instanceof ListenError && (error.code === 'EADDRINUSE' || error.code === 'EACCES')) {
+        const why =
+          error.code === 'EADDRINUSE'
+            ? 'is in use'
+            : 'needs privileges (ports below 1024 do) or is not allowed';
+        output.error(`lifeline serve: port ${port} ${why}; choose another with --port`);
+        return EXIT.failed;
+      }
+      throw error;
+    }
+    banner(server, output, json);
+    report(server, output, json, values.quiet === true);
+    await untilInterrupted();
+    const operations = server.operationCount;
+    await server.stop();
+    if (json) output.json({ event: 'closed', at: new Date().toISOString(), operations });
+    else output.line(`stopped; ${plural(operations, 'operation')} in ${server.databasePath}`);
+    return EXIT.ok;
+  },
+};
+
+function banner(server: LifelineServer, output: Output, json: boolean): void {
+  if (json) {
+    output.json({
+      event: 'listening',
+      url: server.url,
+      host: server.host,
+      port: server.port,
+      dataDir: server.dataDir,
+      database: server.databasePath,
+      synchronous: server.synchronous,
+    });
+    return;
+  }
+  const durability =
+    server.synchronous === 'full'
+      ? 'synchronous full: an acknowledged operation survives power loss'
+      : 'synchronous normal: survives a crash of this process; the last operations may be lost on power loss';
+  output.line(`lifeline server listening on ${paint(output, 'bold', server.url)}`);
+  output.line(`  data:      ${server.dataDir}`);
+  output.line(`  database:  ${server.databasePath} (${durability})`);
+  output.line('  endpoints: POST /ops/:kind (Idempotency-Key honoured), GET /ops, GET /ops/:id, GET /health');
+  output.line(paint(output, 'grey', 'Ctrl-C to stop.'));
+}
+
+function report(server: LifelineServer, output: Output, json: boolean, quiet: boolean): void {
+  if (!quiet) {
+    server.on('operation', ({ id, kind, idempotencyKey, replayed }) => {
+      if (json) {
+        output.json({
+          event: 'operation',
+          at: new Date().toISOString(),
+          id,
+          kind,
+          idempotencyKey: idempotencyKey ?? null,
+          replayed,
+        });
+        return;
+      }
+      const key = idempotencyKey === undefined ? paint(output, 'grey', 'no key') : `key ${idempotencyKey}`;
+      const tail = replayed ? ` ${paint(output, 'yellow', 'replayed')}` : '';
+      output.line(`${paint(output, 'grey', clockTime())} #${id} ${kind}  ${key}${tail}`);
+    });
+  }
+  server.on('error', ({ error, method, path }) => {
+    const message = error instanceof Error ? error.message : String(error);
+    if (json) output.json({ event: 'error', at: new Date().toISOString(), method, path, message });
+    else output.error(`${clockTime()} ${method} ${path} failed (answered 500): ${message}`);
+  });
+}

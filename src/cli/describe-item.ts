@@ -1,0 +1,17 @@
+import type { HttpOperation } from '../queue/http-operation.js';
+import type { QueueItem } from '../queue/types.js';
+
+/** "POST 127.0.0.1:8080/ops/demo" for an http item; the kind and a short payload for others. */
+export function describeItem(item: QueueItem): string {
+  if (item.kind === 'http') {
+    const operation = item.payload as HttpOperation;
+    try {
+      const url = new URL(operation.url);
+      return `${operation.method} ${url.host}${url.pathname}${url.search}`;
+    } catch {
+      return `${operation.method} ${operation.url}`;
+    }
+  }
+  const text = JSON.stringify(item.payload) ?? '';
+  return `${item.kind} ${text.length > 40 ? `${text.slice(0, 37)}…` : text}`;
+}

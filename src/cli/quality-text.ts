@@ -1,0 +1,59 @@
+import { formatDuration } from '../core/format.js';
+import { formatPercent } from '../network/quality-level.js';
+import type { Recommendations } from '../network/recommendations.js';
+import { type Colour, type Output, paint } from './output.js';
+
+/** Rows for a quality block (level, latency, loss) and its advice, shared by `health` and `probe`. */
+
+/** The measurements a quality block shows: a QualityMonitor's snapshot, or what the agent wrote of it. */
+export interface QualityView {
+  level: string;
+  score: number;
+  latencyMs: number | undefined;
+  jitterMs: number | undefined;
+  lossRate: number;
+}
+
+const LEVEL_COLOUR: Record<string, Colour> = {
+  excellent: 'green',
+  good: 'green',
+  fair: 'yellow',
+  poor: 'yellow',
+  offline: 'red',
+  unknown: 'grey',
+};
+
+/** "good, score 87%" (the level coloured on a terminal). */
+export function levelText(output: Output, quality: Pick<QualityView, 'level' | 'score'>): string {
+  return `${paint(output, LEVEL_COLOUR[quality.level] ?? 'grey', quality.level)}, score ${Math.round(quality.score * 100)}%`;
+}
+
+/** "0.4ms", "12.3ms", "4ms", "250ms", "1.2s": a decimal where a round-trip time is small enough to need one. */
+export function formatLatency(ms: number | undefined): string {
+  if (ms === undefined) return 'not measured';
+  // Whole milliseconds come from a millisecond clock: a decimal would claim precision it does not have.
+  return ms < 100 && !Number.isInteger(ms) ? `${ms.toFixed(1)}ms` : formatDuration(ms);
+}
+
+/** Label/value rows: level, latency with jitter, loss. */
+export function qualityRows(output: Output, quality: QualityView): string[][] {
+  const jitter = quality.jitterMs === undefined ? '' : `, jitter ${formatLatency(quality.jitterMs)}`;
+  return [
+    ['level', levelText(output, quality)],
+    ['latency', `${formatLatency(quality.latencyMs)}${jitter}`],
+    ['loss', formatPercent(quality.lossRate)],
+  ];
+}
+
+/** Label/value rows: whether to start a large transfer (or how long to wait, and why), batch size, concurrency. */
+export function adviceRows(output: Output, advice: Recommendations): string[][] {
+  const { transfer } = advice;
+  const verdict = transfer.startNow
+    ? `${paint(output, 'green', 'start now')}: ${transfer.reason}`
+    : `${paint(output, 'yellow', `wait ${formatDuration(transfer.waitMs ?? 0)}`)}: ${transfer.reason}`;
+  return [
+    ['large transfer', verdict],
+    ['batch size', String(advice.batchSize)],
+    ['concurrency', String(advice.concurrency)],
+  ];
+}

@@ -1,0 +1,69 @@
+import { formatDuration } from '../core/format.js';
+import type { OperationQueue } from '../queue/operation-queue.js';
+import { describeItem } from './describe-item.js';
+import { clockTime, type Output, paint } from './output.js';
+
+/**
+ * Prints what the queue does, one line per transition — for a person ("✓ #42 POST … (12ms)") or, with
+ * `json`, as JSON lines for scripts. Used by `lifeline agent` and `lifeline queue sync`.
+ */
+export function reportQueue(queue: OperationQueue, output: Output, json: boolean): () => void {
+  const line = (event: string, text: string, fields: Record<string, unknown>) => {
+    if (json) output.json({ event, at: new Date().toISOString(), ...fields });
+    else output.line(`${paint(output, 'grey', clockTime())} ${text}`);
+  };
+  const offs = [
+    queue.on('completed', ({ item, durationMs }) =>
+      line(
+        'completed',
+        `${paint(output, 'green', '✓')} #${item.id} ${describeItem(item)} (${formatDuration(durationMs)})`,
+        {
+          id: item.id,
+          kind: item.kind,
+          durationMs,
+          result: item.result,
+        },
+      ),
+    ),
+    queue.on('retrying', ({ item, delayMs, error }) =>
+      line(
+        'retrying',
+        `${paint(output, 'yellow', '↻')} #${item.id} ${describeItem(item)} failed: ${error.message} — retrying in ${formatDuration(delayMs)} (attempt ${item.attempts} of ${item.maxAttempts})`,
+        {
+          id: item.id,
+          kind: item.kind,
+          delayMs,
+          error,
+          attempts: item.attempts,
+          maxAttempts: item.maxAttempts,
+        },
+      ),
+    ),
+    queue.on('released', ({ item, reason }) =>
+      line('released', `${paint(output, 'yellow', '⏸')} #${item.id} ${describeItem(item)} waits: ${reason}`, {
+        id: item.id,
+        reason,
+      }),
+    ),
+    queue.on('dead', ({ item, reason }) =>
+      line('dead', `${paint(output, 'red', '✗')} #${item.id} ${describeItem(item)} is dead: ${reason}`, {
+        id: item.id,
+        kind: item.kind,
+        reason,
+      }),
+    ),
+    queue.on('recovered', ({ count }) =>
+      line('recovered', `recovered ${count} operation(s) left running by a stopped process`, { count }),
+    ),
+    queue.on('paused', () => line('paused', paint(output, 'yellow', 'queue paused'), {})),
+    queue.on('resumed', () => line('resumed', 'queue resumed', {})),
+    queue.on('error', ({ error }) =>
+      line('error', paint(output, 'red', `store error: ${(error as Error).message}`), {
+        error: (error as Error).message,
+      }),
+    ),
+  ];
+  return () => {
+    for (const off of offs) off();
+  };
+}

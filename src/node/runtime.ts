@@ -1,0 +1,191 @@
+import { join } from 'node:path';
+import { FailureLog } from '../analytics/failure-log.js';
+import type { Clock } from '../core/clock.js';
+import { createFetch, type ResilientFetch } from '../http/resilient-fetch.js';
+import { ConnectivityMonitor } from '../network/connectivity-monitor.js';
+import { httpProbe } from '../network/http-probe.js';
+import { QualityMonitor } from '../network/quality-monitor.js';
+import { exponentialBackoff } from '../policy/backoff.js';
+import { PolicyRegistry } from '../policy/registry.js';
+import { DEFAULT_SENSITIVE_HEADERS, httpHandler } from '../queue/http-operation.js';
+import type { OperationQueue } from '../queue/operation-queue.js';
+import { expandEnv, loadConfig } from './config.js';
+import type { LifelineConfig } from './config-schema.js';
+import { createDurableQueue } from './durable-queue.js';
+import { SqliteFailureStore } from './sqlite-failure-store.js';
+import { ensureDirectory, stateDirectory } from './state-dir.js';
+import { createUndiciFetch } from './undici-fetch.js';
+
+export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+const FAILURE_HISTORY_MS = 7 * 24 * 3_600_000;
+
+export interface RuntimeOptions {
+  /** An explicit config file; default lifeline.config.json in the current or the state directory. */
+  configPath?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+}
+
+/** Everything the agent and the CLI work with, built once from the configuration. */
+export interface Runtime {
+  config: LifelineConfig;
+  configPath: string | undefined;
+  stateDir: string;
+  serverUrl: string;
+  registry: PolicyRegistry;
+  quality: QualityMonitor;
+  connectivity: ConnectivityMonitor;
+  failureLog: FailureLog;
+  fetch: ResilientFetch;
+  /** The durable queue, with the built-in `http` kind registered. */
+  queue: OperationQueue;
+  sensitiveHeaders: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the state directory and builds the runtime: one connectivity monitor and one quality monitor
+ * shared by the queue and HTTP, a breaker per host in one registry, the failure log on disk, and the queue.
+ * Nothing starts running: the agent calls `connectivity.start()` and `queue.start()`.
+ */
+export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const env = options.env ?? process.env;
+  const { config, path: configPath } = loadConfig({
+    ...(options.configPath === undefined ? {} : { path: options.configPath }),
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    env,
+  });
+  const stateDir = ensureDirectory(stateDirectory(env));
+  const clock = options.clock;
+  const serverUrl = config.server ?? DEFAULT_SERVER;
+  const registry = new PolicyRegistry();
+  for (const [name, circuit] of Object.entries(config.circuits ?? {})) {
+    const { windowCalls, ...rate } = circuit.failureRate ?? { threshold: 0 };
+    registry.circuitBreaker(name.includes(':') || name.includes('.') ? `http ${name}` : name, {
+      ...(circuit.consecutiveFailures === undefined
+        ? {}
+        : { consecutiveFailures: circuit.consecutiveFailures }),
+      ...(circuit.resetTimeoutMs === undefined ? {} : { resetTimeoutMs: circuit.resetTimeoutMs }),
+      ...(circuit.failureRate ? { failureRate: { ...rate, window: { calls: windowCalls ?? 20 } } } : {}),
+      ...(clock ? { clock } : {}),
+    });
+  }
+
+  const quality = new QualityMonitor({
+    ...(clock ? { clock } : {}),
+    maxConcurrency: config.queue?.concurrency ?? 4,
+  });
+  const connectivity = new ConnectivityMonitor({
+    probe: httpProbe({ url: config.probe?.url ?? new URL('/health', serverUrl).href }),
+    quality,
+    ...(config.probe?.intervalMs === undefined
+      ? {}
+      : {
+          intervalMs: config.probe.intervalMs,
+          // While offline, probe at least as often as while online: recovery is noticed within an interval.
+          offlineBackoff: exponentialBackoff({
+            initialDelayMs: Math.min(1000, config.probe.intervalMs),
+            maxDelayMs: Math.min(30_000, config.probe.intervalMs),
+            jitter: 'equal',
+          }),
+        }),
+    ...(config.probe?.timeoutMs === undefined ? {} : { probeTimeoutMs: config.probe.timeoutMs }),
+    ...(clock ? { clock } : {}),
+  });
+
+  const failureStore = new SqliteFailureStore({ path: join(stateDir, 'failures.db') });
+  const failureLog = new FailureLog({ store: failureStore, ...(clock ? { clock } : {}) });
+  await failureLog.load(Date.now() - FAILURE_HISTORY_MS);
+
+  const transport = createUndiciFetch();
+  const retry = config.retry ?? {};
+  const fetch = createFetch({
+    fetch: transport.fetch,
+    registry,
+    maxAttempts: retry.maxAttempts ?? 3,
+    backoff: exponentialBackoff({
+      initialDelayMs: retry.initialDelayMs ?? 200,
+      maxDelayMs: retry.maxDelayMs ?? 10_000,
+      jitter: retry.jitter ?? 'full',
+    }),
+    ...(retry.timeoutMs === undefined ? {} : { timeoutMs: retry.timeoutMs }),
+    ...(retry.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: retry.stallTimeoutMs }),
+    ...(retry.maxRetryAfterMs === undefined ? {} : { maxRetryAfterMs: retry.maxRetryAfterMs }),
+    ...(clock ? { clock } : {}),
+  });
+  failureLog.attach(fetch, { component: 'http' });
+  fetch.on('success', () => connectivity.reportSuccess());
+  fetch.on('attemptFailure', ({ error }) => connectivity.reportFailure(error));
+
+  const queueSettings = config.queue ?? {};
+  const queue = createDurableQueue({
+    path: join(stateDir, 'queue.db'),
+    ...(queueSettings.synchronous === undefined ? {} : { synchronous: queueSettings.synchronous }),
+    connectivity,
+    quality,
+    maxConcurrency: queueSettings.concurrency ?? 4,
+    ...(queueSettings.maxAttempts === undefined ? {} : { maxAttempts: queueSettings.maxAttempts }),
+    backoff: exponentialBackoff({
+      initialDelayMs: queueSettings.initialDelayMs ?? 1000,
+      maxDelayMs: queueSettings.maxDelayMs ?? 300_000,
+    }),
+    ...(clock ? { clock } : {}),
+  });
+  const configuredHeaders = config.http?.headers ?? {};
+  queue.handle(
+    'http',
+    httpHandler({
+      fetch,
+      headersFor: (url) => {
+        const headers: Record<string, string> = {};
+        for (const scope of ['*', url.host, url.hostname]) {
+          for (const [name, value] of Object.entries(configuredHeaders[scope] ?? {}))
+            headers[name] = expandEnv(value, env);
+        }
+        return headers;
+      },
+    }),
+  );
+  queue.on('dead', ({ item, reason, error }) =>
+    failureLog.record(
+      {
+        kind: error?.kind ?? 'permanent',
+        retryable: false,
+        serviceFault: false,
+        message: reason,
+        cause: null,
+        ...(error?.code === undefined ? {} : { code: error.code }),
+        ...(error?.status === undefined ? {} : { status: error.status }),
+      },
+      {
+        operation: `queue ${item.kind}`,
+        component: 'queue',
+        severity: 'error',
+        metadata: { itemId: item.id },
+      },
+    ),
+  );
+
+  return {
+    config,
+    configPath,
+    stateDir,
+    serverUrl,
+    registry,
+    quality,
+    connectivity,
+    failureLog,
+    fetch,
+    queue,
+    sensitiveHeaders: (config.http?.sensitiveHeaders ?? DEFAULT_SENSITIVE_HEADERS).map((name) =>
+      name.toLowerCase(),
+    ),
+    async close() {
+      await queue.close();
+      await connectivity.stop();
+      await transport.close();
+      failureStore.close();
+    },
+  };
+}

@@ -1,0 +1,329 @@
+import { join } from 'node:path';
+import type { ClaimRequest, QueueStore } from '../queue/store.js';
+import type { ItemError, ItemStatus, ListFilter, NewItem, QueueCounts, QueueItem } from '../queue/types.js';
+import { type OpenOptions, openDatabase, type SchemaSpec, type SqliteDatabase } from './sqlite.js';
+import { stateDirectory } from './state-dir.js';
+
+const SCHEMA: SchemaSpec = {
+  name: 'queue',
+  applicationId: 0x4c4c5131, // "LLQ1"
+  migrations: [
+    `CREATE TABLE items (
+       id INTEGER PRIMARY KEY AUTOINCREMENT,
+       kind TEXT NOT NULL,
+       payload TEXT NOT NULL,
+       priority INTEGER NOT NULL,
+       idempotency_key TEXT NOT NULL UNIQUE,
+       status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'completed', 'dead')),
+       attempts INTEGER NOT NULL DEFAULT 0,
+       max_attempts INTEGER NOT NULL,
+       next_attempt_at INTEGER NOT NULL,
+       created_at INTEGER NOT NULL,
+       updated_at INTEGER NOT NULL,
+       completed_at INTEGER,
+       last_error TEXT,
+       dead_reason TEXT,
+       result TEXT,
+       owner TEXT,
+       lease_until INTEGER
+     );
+     CREATE INDEX items_pending ON items (priority DESC, id) WHERE status = 'pending';
+     CREATE INDEX items_by_status ON items (status, completed_at);`,
+    'CREATE TABLE queue_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
+  ],
+};
+
+export interface SqliteQueueStoreOptions extends OpenOptions {
+  /** The database file. Default `queue.db` in the state directory (LIFELINE_HOME or ~/.lifeline). */
+  path?: string;
+}
+
+interface Row {
+  id: number;
+  kind: string;
+  payload: string;
+  priority: number;
+  idempotency_key: string;
+  status: ItemStatus;
+  attempts: number;
+  max_attempts: number;
+  next_attempt_at: number;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+  last_error: string | null;
+  dead_reason: string | null;
+  result: string | null;
+  owner: string | null;
+  lease_until: number | null;
+}
+
+/**
+ * The queue on disk, in SQLite. Durability: with `synchronous: 'full'` (the default) an `insert` that has
+ * returned is on disk and survives power loss; every state change is one transaction, so a crash at any
+ * instant leaves each item pending, running (recovered on the next open), completed or dead — never lost,
+ * never half-written. Several processes (the agent and the CLI) may use one file at once.
+ */
+export class SqliteQueueStore implements QueueStore {
+  readonly path: string;
+  private readonly db: SqliteDatabase;
+  private readonly statements;
+  private readonly insertAll: (items: readonly NewItem[]) => Array<{ item: QueueItem; inserted: boolean }>;
+
+  constructor(options: SqliteQueueStoreOptions = {}) {
+    this.path = options.path ?? join(stateDirectory(), 'queue.db');
+    this.db = openDatabase(this.path, SCHEMA, options);
+    const db = this.db;
+    this.statements = {
+      insert: db.prepare(
+        `INSERT INTO items (kind, payload, priority, idempotency_key, status, max_attempts, next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
+      ),
+      byKey: db.prepare('SELECT * FROM items WHERE idempotency_key = ?'),
+      byId: db.prepare('SELECT * FROM items WHERE id = ?'),
+      claim: db.prepare(
+        `UPDATE items SET status = 'running', attempts = attempts + 1, owner = @owner, lease_until = @lease, updated_at = @now
+         WHERE id IN (
+           SELECT id FROM items WHERE status = 'pending'
+             AND (@ignoreSchedule = 1 OR next_attempt_at <= @now)
+             AND kind IN (SELECT value FROM json_each(@kinds))
+             AND (@id IS NULL OR id = @id)
+           ORDER BY priority DESC, id LIMIT @limit)
+         RETURNING *`,
+      ),
+      complete: db.prepare(
+        `UPDATE items SET status = 'completed', completed_at = @now, updated_at = @now, result = @result, owner = NULL, lease_until = NULL
+         WHERE id = @id AND status = 'running' AND owner = @owner`,
+      ),
+      reschedule: db.prepare(
+        `UPDATE items SET status = 'pending', next_attempt_at = @next, last_error = @error, updated_at = @now, owner = NULL, lease_until = NULL
+         WHERE id = @id AND status = 'running' AND owner = @owner`,
+      ),
+      release: db.prepare(
+        `UPDATE items SET status = 'pending', attempts = MAX(0, attempts - 1), updated_at = @now, owner = NULL, lease_until = NULL
+         WHERE id = @id AND status = 'running' AND owner = @owner`,
+      ),
+      bury: db.prepare(
+        `UPDATE items SET status = 'dead', dead_reason = @reason, last_error = COALESCE(@error, last_error), updated_at = @now,
+           owner = NULL, lease_until = NULL
+         WHERE id = @id AND status = 'running' AND owner = @owner`,
+      ),
+      renew: db.prepare("UPDATE items SET lease_until = ? WHERE id = ? AND status = 'running' AND owner = ?"),
+      running: db.prepare("SELECT id, owner, lease_until FROM items WHERE status = 'running'"),
+      unclaim: db.prepare(
+        "UPDATE items SET status = 'pending', owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND status = 'running'",
+      ),
+      counts: db.prepare('SELECT status, COUNT(*) AS count FROM items GROUP BY status'),
+      pendingTimes: db.prepare(
+        "SELECT MIN(next_attempt_at) AS nextDue, MIN(created_at) AS oldest FROM items WHERE status = 'pending'",
+      ),
+      remove: db.prepare("DELETE FROM items WHERE id = ? AND status != 'running'"),
+      retryDead: db.prepare(
+        `UPDATE items SET status = 'pending', attempts = 0, next_attempt_at = @now, dead_reason = NULL, updated_at = @now
+         WHERE status = 'dead' AND (@id IS NULL OR id = @id)`,
+      ),
+      clear: db.prepare('DELETE FROM items WHERE status IN (SELECT value FROM json_each(?))'),
+      purge: db.prepare("DELETE FROM items WHERE status = 'completed' AND completed_at < ?"),
+      readState: db.prepare('SELECT value FROM queue_state WHERE key = ?'),
+      writeState: db.prepare(
+        'INSERT INTO queue_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
+      list: db.prepare(
+        `SELECT * FROM items WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
+           AND (@kind IS NULL OR kind = @kind)
+         ORDER BY priority DESC, id LIMIT @limit OFFSET @offset`,
+      ),
+    };
+    this.insertAll = db.transaction((items: readonly NewItem[]) =>
+      items.map((fresh) => this.insertOne(fresh)),
+    );
+  }
+
+  private insertOne(fresh: NewItem): { item: QueueItem; inserted: boolean } {
+    const { changes, lastInsertRowid } = this.statements.insert.run(
+      fresh.kind,
+      JSON.stringify(fresh.payload ?? null),
+      fresh.priority,
+      fresh.idempotencyKey,
+      fresh.maxAttempts,
+      fresh.nextAttemptAtMs,
+      fresh.createdAtMs,
+      fresh.createdAtMs,
+    );
+    if (changes === 0)
+      return { item: toItem(this.statements.byKey.get(fresh.idempotencyKey) as Row), inserted: false };
+    const item: QueueItem = {
+      id: Number(lastInsertRowid),
+      kind: fresh.kind,
+      payload: fresh.payload,
+      priority: fresh.priority,
+      idempotencyKey: fresh.idempotencyKey,
+      status: 'pending',
+      attempts: 0,
+      maxAttempts: fresh.maxAttempts,
+      nextAttemptAtMs: fresh.nextAttemptAtMs,
+      createdAtMs: fresh.createdAtMs,
+      updatedAtMs: fresh.createdAtMs,
+    };
+    return { item, inserted: true };
+  }
+
+  async insert(items: readonly NewItem[]) {
+    return this.insertAll(items);
+  }
+
+  async claim(request: ClaimRequest): Promise<QueueItem[]> {
+    const rows = this.statements.claim.all({
+      owner: request.owner,
+      lease: request.leaseUntilMs,
+      now: request.nowMs,
+      ignoreSchedule: request.ignoreSchedule ? 1 : 0,
+      kinds: JSON.stringify(request.kinds),
+      id: request.id ?? null,
+      limit: request.limit,
+    }) as Row[];
+    return rows.map(toItem).sort((a, b) => b.priority - a.priority || a.id - b.id);
+  }
+
+  async complete(id: number, owner: string, outcome: { nowMs: number; result?: unknown }) {
+    const result = outcome.result === undefined ? null : JSON.stringify(outcome.result);
+    return this.statements.complete.run({ id, owner, now: outcome.nowMs, result }).changes > 0;
+  }
+
+  async reschedule(
+    id: number,
+    owner: string,
+    outcome: { nowMs: number; nextAttemptAtMs: number; error: ItemError },
+  ) {
+    const params = {
+      id,
+      owner,
+      now: outcome.nowMs,
+      next: outcome.nextAttemptAtMs,
+      error: JSON.stringify(outcome.error),
+    };
+    return this.statements.reschedule.run(params).changes > 0;
+  }
+
+  async release(id: number, owner: string, nowMs: number) {
+    return this.statements.release.run({ id, owner, now: nowMs }).changes > 0;
+  }
+
+  async bury(id: number, owner: string, outcome: { nowMs: number; reason: string; error?: ItemError }) {
+    const error = outcome.error ? JSON.stringify(outcome.error) : null;
+    return (
+      this.statements.bury.run({ id, owner, now: outcome.nowMs, reason: outcome.reason, error }).changes > 0
+    );
+  }
+
+  async renew(ids: readonly number[], owner: string, leaseUntilMs: number) {
+    this.db.transaction(() => {
+      for (const id of ids) this.statements.renew.run(leaseUntilMs, id, owner);
+    })();
+  }
+
+  async recover(nowMs: number, isOwnerAlive: (owner: string) => boolean) {
+    return this.db
+      .transaction(() => {
+        let recovered = 0;
+        for (const row of this.statements.running.all() as Array<Pick<Row, 'id' | 'owner' | 'lease_until'>>) {
+          const lapsed = (row.lease_until ?? 0) < nowMs;
+          if (!lapsed && row.owner !== null && isOwnerAlive(row.owner)) continue;
+          recovered += this.statements.unclaim.run(nowMs, row.id).changes;
+        }
+        return recovered;
+      })
+      .immediate();
+  }
+
+  async get(id: number) {
+    const row = this.statements.byId.get(id) as Row | undefined;
+    return row ? toItem(row) : undefined;
+  }
+
+  async list(filter: ListFilter = {}) {
+    const statuses =
+      filter.status === undefined
+        ? null
+        : typeof filter.status === 'string'
+          ? [filter.status]
+          : filter.status;
+    const rows = this.statements.list.all({
+      statuses: statuses ? JSON.stringify(statuses) : null,
+      kind: filter.kind ?? null,
+      limit: filter.limit ?? 100,
+      offset: filter.offset ?? 0,
+    }) as Row[];
+    return rows.map(toItem);
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const counts: QueueCounts = { pending: 0, running: 0, completed: 0, dead: 0, total: 0 };
+    for (const { status, count } of this.statements.counts.all() as Array<{
+      status: ItemStatus;
+      count: number;
+    }>) {
+      counts[status] = count;
+      counts.total += count;
+    }
+    const times = this.statements.pendingTimes.get() as { nextDue: number | null; oldest: number | null };
+    if (times.nextDue !== null) counts.nextDueAtMs = times.nextDue;
+    if (times.oldest !== null) counts.oldestPendingAtMs = times.oldest;
+    return counts;
+  }
+
+  async remove(id: number) {
+    return this.statements.remove.run(id).changes > 0;
+  }
+
+  async retryDead(nowMs: number, id?: number) {
+    return this.statements.retryDead.run({ now: nowMs, id: id ?? null }).changes;
+  }
+
+  async clear(options: { includePending: boolean }) {
+    const statuses: ItemStatus[] = options.includePending
+      ? ['completed', 'dead', 'pending']
+      : ['completed', 'dead'];
+    return this.statements.clear.run(JSON.stringify(statuses)).changes;
+  }
+
+  async purgeCompleted(beforeMs: number) {
+    return this.statements.purge.run(beforeMs).changes;
+  }
+
+  async readPaused() {
+    const row = this.statements.readState.get('paused') as { value: string } | undefined;
+    return row?.value === 'true';
+  }
+
+  async writePaused(paused: boolean) {
+    this.statements.writeState.run('paused', String(paused));
+  }
+
+  async close() {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function toItem(row: Row): QueueItem {
+  const item: QueueItem = {
+    id: row.id,
+    kind: row.kind,
+    payload: JSON.parse(row.payload),
+    priority: row.priority,
+    idempotencyKey: row.idempotency_key,
+    status: row.status,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    nextAttemptAtMs: row.next_attempt_at,
+    createdAtMs: row.created_at,
+    updatedAtMs: row.updated_at,
+  };
+  if (row.completed_at !== null) item.completedAtMs = row.completed_at;
+  if (row.last_error !== null) item.lastError = JSON.parse(row.last_error) as ItemError;
+  if (row.dead_reason !== null) item.deadReason = row.dead_reason;
+  if (row.result !== null) item.result = JSON.parse(row.result);
+  if (row.owner !== null) item.owner = row.owner;
+  if (row.lease_until !== null) item.leaseUntilMs = row.lease_until;
+  return item;
+}

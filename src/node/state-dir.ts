@@ -1,0 +1,30 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+/**
+ * lifeline's state directory: `LIFELINE_HOME`, or `~/.lifeline`. It holds the queue, the failure log and
+ * upload state; it is created readable by its owner only (0700), and files in it 0600, because queued
+ * requests can carry personal data.
+ */
+export function stateDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.LIFELINE_HOME;
+  return home ? resolve(home) : join(homedir(), '.lifeline');
+}
+
+/** Creates `dir` (0700) if needed and returns it. An existing directory keeps its permissions. */
+export function ensureDirectory(dir: string): string {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700); // mkdir's mode is filtered by the umask
+  }
+  return dir;
+}
+
+/** Creates an empty file with mode 0600 if it does not exist, so SQLite (and its WAL files) inherit it. */
+export function ensurePrivateFile(path: string): void {
+  ensureDirectory(dirname(path));
+  if (existsSync(path)) return;
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+}

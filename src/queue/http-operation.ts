@@ -1,0 +1,95 @@
+import { classify } from '../core/classify.js';
+import { InvalidOptionError } from '../core/errors.js';
+import { HttpStatusError } from '../http/http-status-error.js';
+import type { ResilientFetch } from '../http/resilient-fetch.js';
+import type { Handler } from './worker.js';
+
+/** The built-in `http` operation: a request written down to be sent later. Plain JSON, persisted as is. */
+export interface HttpOperation {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  /** The body as text; binary bodies are base64 with `bodyEncoding: 'base64'`. */
+  body?: string;
+  bodyEncoding?: 'utf8' | 'base64';
+}
+
+/** What a completed `http` operation keeps: the status and the start of the response body. */
+export interface HttpOperationResult {
+  status: number;
+  body: string;
+}
+
+/** Headers that carry credentials by default; they are never stored in a queued item. */
+export const DEFAULT_SENSITIVE_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
+
+const KEPT_BODY_CHARS = 4096;
+
+/**
+ * Builds an `http` operation, refusing credentials: a queued item sits on disk, maybe for days, so
+ * secrets come from configuration at send time (`headersFor`) instead.
+ */
+export function httpOperation(
+  request: HttpOperation,
+  sensitiveHeaders: readonly string[] = DEFAULT_SENSITIVE_HEADERS,
+): HttpOperation {
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    throw new InvalidOptionError(
+      `http operation: '${request.url}' is not an absolute URL; include the scheme and host`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidOptionError(
+      `http operation: only http and https URLs can be queued, not ${url.protocol}`,
+    );
+  }
+  const refused = Object.keys(request.headers ?? {}).filter((name) =>
+    sensitiveHeaders.includes(name.toLowerCase()),
+  );
+  if (refused.length > 0) {
+    throw new InvalidOptionError(
+      `http operation: ${refused.join(', ')} would be stored in the queue on disk; put it in lifeline.config.json ` +
+        'under http.headers instead (values may use ${env:NAME}), and it is added when the request is sent',
+    );
+  }
+  return { ...request, method: request.method.toUpperCase(), url: url.href };
+}
+
+/**
+ * The handler of the `http` kind: sends the stored request through resilientFetch with the item's
+ * idempotency key, adding credential headers at send time. A failing status is thrown (so the queue
+ * retries or buries it by its classification); a success keeps the status and the start of the body.
+ */
+export function httpHandler(options: {
+  fetch: ResilientFetch;
+  headersFor?: (url: URL) => Record<string, string>;
+}): Handler<HttpOperation, HttpOperationResult> {
+  return async (operation, { idempotencyKey, signal, item }) => {
+    const url = new URL(operation.url);
+    const headers = new Headers(operation.headers);
+    for (const [name, value] of Object.entries(options.headersFor?.(url) ?? {})) headers.set(name, value);
+    headers.set('Idempotency-Key', idempotencyKey);
+    const body =
+      operation.body === undefined
+        ? undefined
+        : operation.bodyEncoding === 'base64'
+          ? Uint8Array.from(atob(operation.body), (char) => char.charCodeAt(0))
+          : operation.body;
+    const response = await options.fetch(url, {
+      method: operation.method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      signal,
+      lifeline: { idempotencyKey, operation: `queue ${item.kind} ${operation.method} ${url.host}` },
+    });
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => {});
+      throw new HttpStatusError(response, classify(response));
+    }
+    const text = await response.text();
+    return { status: response.status, body: text.slice(0, KEPT_BODY_CHARS) };
+  };
+}

@@ -1,0 +1,233 @@
+import type { ClaimRequest, QueueStore } from './store.js';
+import {
+  ITEM_STATUSES,
+  type ItemError,
+  type ItemStatus,
+  type ListFilter,
+  type NewItem,
+  type QueueCounts,
+  type QueueItem,
+} from './types.js';
+
+/**
+ * A QueueStore in memory: for tests, and for programs that want the queue's scheduling without
+ * persistence. It is the reference implementation of the store contract; nothing survives the process.
+ */
+export class MemoryQueueStore implements QueueStore {
+  private readonly items = new Map<number, QueueItem>();
+  private readonly byKey = new Map<string, number>();
+  private nextId = 1;
+  private paused = false;
+
+  async insert(items: readonly NewItem[]) {
+    return items.map((fresh) => {
+      const existing = this.byKey.get(fresh.idempotencyKey);
+      if (existing !== undefined)
+        return { item: copy(this.items.get(existing) as QueueItem), inserted: false };
+      const item: QueueItem = {
+        id: this.nextId++,
+        kind: fresh.kind,
+        payload: structuredClone(fresh.payload),
+        priority: fresh.priority,
+        idempotencyKey: fresh.idempotencyKey,
+        status: 'pending',
+        attempts: 0,
+        maxAttempts: fresh.maxAttempts,
+        nextAttemptAtMs: fresh.nextAttemptAtMs,
+        createdAtMs: fresh.createdAtMs,
+        updatedAtMs: fresh.createdAtMs,
+      };
+      this.items.set(item.id, item);
+      this.byKey.set(item.idempotencyKey, item.id);
+      return { item: copy(item), inserted: true };
+    });
+  }
+
+  async claim(request: ClaimRequest): Promise<QueueItem[]> {
+    const candidates = [...this.items.values()]
+      .filter(
+        (item) =>
+          item.status === 'pending' &&
+          request.kinds.includes(item.kind) &&
+          (request.id === undefined || item.id === request.id) &&
+          (request.ignoreSchedule === true || item.nextAttemptAtMs <= request.nowMs),
+      )
+      .sort(byPriority)
+      .slice(0, request.limit);
+    for (const item of candidates) {
+      Object.assign(item, {
+        status: 'running',
+        attempts: item.attempts + 1,
+        owner: request.owner,
+        leaseUntilMs: request.leaseUntilMs,
+        updatedAtMs: request.nowMs,
+      });
+    }
+    return candidates.map(copy);
+  }
+
+  async complete(id: number, owner: string, outcome: { nowMs: number; result?: unknown }) {
+    return this.settle(id, owner, {
+      status: 'completed',
+      completedAtMs: outcome.nowMs,
+      updatedAtMs: outcome.nowMs,
+      ...(outcome.result === undefined ? {} : { result: structuredClone(outcome.result) }),
+    });
+  }
+
+  async reschedule(
+    id: number,
+    owner: string,
+    outcome: { nowMs: number; nextAttemptAtMs: number; error: ItemError },
+  ) {
+    return this.settle(id, owner, {
+      status: 'pending',
+      nextAttemptAtMs: outcome.nextAttemptAtMs,
+      lastError: outcome.error,
+      updatedAtMs: outcome.nowMs,
+    });
+  }
+
+  async release(id: number, owner: string, nowMs: number) {
+    const item = this.items.get(id);
+    if (item?.status !== 'running' || item.owner !== owner) return false;
+    return this.settle(id, owner, {
+      status: 'pending',
+      attempts: Math.max(0, item.attempts - 1),
+      updatedAtMs: nowMs,
+    });
+  }
+
+  async bury(id: number, owner: string, outcome: { nowMs: number; reason: string; error?: ItemError }) {
+    return this.settle(id, owner, {
+      status: 'dead',
+      deadReason: outcome.reason,
+      updatedAtMs: outcome.nowMs,
+      ...(outcome.error ? { lastError: outcome.error } : {}),
+    });
+  }
+
+  async renew(ids: readonly number[], owner: string, leaseUntilMs: number) {
+    for (const id of ids) {
+      const item = this.items.get(id);
+      if (item?.status === 'running' && item.owner === owner) item.leaseUntilMs = leaseUntilMs;
+    }
+  }
+
+  async recover(nowMs: number, isOwnerAlive: (owner: string) => boolean) {
+    let recovered = 0;
+    for (const item of this.items.values()) {
+      if (item.status !== 'running') continue;
+      const lapsed = (item.leaseUntilMs ?? 0) < nowMs;
+      if (!lapsed && item.owner !== undefined && isOwnerAlive(item.owner)) continue;
+      Object.assign(item, { status: 'pending', updatedAtMs: nowMs });
+      delete item.owner;
+      delete item.leaseUntilMs;
+      recovered++;
+    }
+    return recovered;
+  }
+
+  async get(id: number) {
+    const item = this.items.get(id);
+    return item ? copy(item) : undefined;
+  }
+
+  async list(filter: ListFilter = {}) {
+    const statuses = statusSet(filter.status);
+    const offset = filter.offset ?? 0;
+    return [...this.items.values()]
+      .filter((item) => statuses.has(item.status) && (filter.kind === undefined || item.kind === filter.kind))
+      .sort(byPriority)
+      .slice(offset, offset + (filter.limit ?? 100))
+      .map(copy);
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const counts: QueueCounts = { pending: 0, running: 0, completed: 0, dead: 0, total: 0 };
+    for (const item of this.items.values()) {
+      counts[item.status]++;
+      counts.total++;
+      if (item.status !== 'pending') continue;
+      counts.nextDueAtMs = Math.min(counts.nextDueAtMs ?? Number.POSITIVE_INFINITY, item.nextAttemptAtMs);
+      counts.oldestPendingAtMs = Math.min(
+        counts.oldestPendingAtMs ?? Number.POSITIVE_INFINITY,
+        item.createdAtMs,
+      );
+    }
+    return counts;
+  }
+
+  async remove(id: number) {
+    const item = this.items.get(id);
+    if (!item || item.status === 'running') return false;
+    this.delete(item);
+    return true;
+  }
+
+  async retryDead(nowMs: number, id?: number) {
+    let count = 0;
+    for (const item of this.items.values()) {
+      if (item.status !== 'dead' || (id !== undefined && item.id !== id)) continue;
+      Object.assign(item, { status: 'pending', attempts: 0, nextAttemptAtMs: nowMs, updatedAtMs: nowMs });
+      delete item.deadReason;
+      count++;
+    }
+    return count;
+  }
+
+  async clear(options: { includePending: boolean }) {
+    const doomed: ItemStatus[] = options.includePending
+      ? ['completed', 'dead', 'pending']
+      : ['completed', 'dead'];
+    return this.deleteWhere((item) => doomed.includes(item.status));
+  }
+
+  async purgeCompleted(beforeMs: number) {
+    return this.deleteWhere((item) => item.status === 'completed' && (item.completedAtMs ?? 0) < beforeMs);
+  }
+
+  async readPaused() {
+    return this.paused;
+  }
+
+  async writePaused(paused: boolean) {
+    this.paused = paused;
+  }
+
+  async close() {}
+
+  private settle(id: number, owner: string, changes: Partial<QueueItem>): boolean {
+    const item = this.items.get(id);
+    if (item?.status !== 'running' || item.owner !== owner) return false;
+    Object.assign(item, changes);
+    delete item.owner;
+    delete item.leaseUntilMs;
+    return true;
+  }
+
+  private deleteWhere(predicate: (item: QueueItem) => boolean): number {
+    const doomed = [...this.items.values()].filter(predicate);
+    for (const item of doomed) this.delete(item);
+    return doomed.length;
+  }
+
+  private delete(item: QueueItem): void {
+    this.items.delete(item.id);
+    this.byKey.delete(item.idempotencyKey);
+  }
+}
+
+/** Priority first (higher first), then first in, first out. */
+export function byPriority(a: QueueItem, b: QueueItem): number {
+  return b.priority - a.priority || a.id - b.id;
+}
+
+function copy(item: QueueItem): QueueItem {
+  return structuredClone(item);
+}
+
+function statusSet(status: ListFilter['status']): Set<ItemStatus> {
+  if (status === undefined) return new Set(ITEM_STATUSES);
+  return new Set(typeof status === 'string' ? [status] : status);
+}

@@ -1,0 +1,46 @@
+import type { Failure } from '../core/failure.js';
+import { formatDuration, plural } from '../core/format.js';
+import type { Backoff } from '../policy/backoff.js';
+import type { ItemError, QueueItem } from './types.js';
+
+/** What happens to an item after a failed attempt. */
+export type Outcome =
+  | { action: 'reschedule'; nextAttemptAtMs: number; delayMs: number; error: ItemError }
+  | { action: 'bury'; reason: string; error: ItemError }
+  /** The link is down: put it back without counting the attempt, and wait for the link. */
+  | { action: 'release'; error: ItemError };
+
+/**
+ * The queue's one rule for failures: permanent → dead letter now; out of attempts → dead letter; the
+ * link itself down → back to pending, attempt not counted; otherwise → pending, next attempt after the
+ * server-named wait if there is one, else after the backoff for this attempt number.
+ */
+export function decideOutcome(item: QueueItem, failure: Failure, backoff: Backoff, nowMs: number): Outcome {
+  const error = toItemError(failure, nowMs);
+  if (!failure.retryable) return { action: 'bury', reason: `permanent failure: ${failure.message}`, error };
+  if (failure.kind === 'offline') return { action: 'release', error };
+  if (item.attempts >= item.maxAttempts) {
+    return {
+      action: 'bury',
+      reason: `gave up after ${plural(item.attempts, 'attempt')}: ${failure.message}`,
+      error,
+    };
+  }
+  const delayMs =
+    failure.retryAfterMs !== undefined && failure.retryAfterMs > 0
+      ? failure.retryAfterMs
+      : backoff.delayMs(item.attempts);
+  return { action: 'reschedule', nextAttemptAtMs: nowMs + delayMs, delayMs, error };
+}
+
+export function toItemError(failure: Failure, nowMs: number): ItemError {
+  const error: ItemError = { message: failure.message, kind: failure.kind, atMs: nowMs };
+  if (failure.code !== undefined) error.code = failure.code;
+  if (failure.status !== undefined) error.status = failure.status;
+  return error;
+}
+
+/** "retrying in 4.0s (attempt 2 of 10)" — for events and the CLI. */
+export function describeReschedule(item: QueueItem, delayMs: number): string {
+  return `retrying in ${formatDuration(delayMs)} (attempt ${item.attempts} of ${item.maxAttempts} failed)`;
+}

@@ -1,0 +1,76 @@
+import type { ItemError, ListFilter, NewItem, QueueCounts, QueueItem } from './types.js';
+
+export interface ClaimRequest {
+  nowMs: number;
+  /** At most this many items. */
+  limit: number;
+  owner: string;
+  /** The claim lapses at this time unless renewed; a lapsed claim can be recovered by anyone. */
+  leaseUntilMs: number;
+  /** Only these kinds (the ones this worker has handlers for). */
+  kinds: readonly string[];
+  /** Claim pending items even if their next attempt time has not come (`sync`). */
+  ignoreSchedule?: boolean;
+  /** Claim exactly this item, if it is pending (`run`). */
+  id?: number;
+}
+
+/**
+ * Where the queue keeps its items. Declared here, implemented where it runs: MemoryQueueStore (tests,
+ * browsers without persistence), SqliteQueueStore (node/), and every implementation passes
+ * test/contract/queue-store.contract.ts.
+ *
+ * Every method is one atomic step: a crash between two calls leaves each item in a valid state, and the
+ * worst a crash can do is leave an item `running` — `recover` returns such items to `pending`.
+ * Methods that act for a worker take its `owner` and do nothing if the item is not held by that owner,
+ * so a worker whose claim was recovered by someone else cannot overwrite the newer state.
+ */
+export interface QueueStore {
+  /**
+   * Adds items in one transaction. An item whose idempotency key is already stored is not added again:
+   * the stored item is returned in its place (`inserted: false`).
+   */
+  insert(items: readonly NewItem[]): Promise<Array<{ item: QueueItem; inserted: boolean }>>;
+  /** Marks due pending items `running` for `owner` (attempts + 1) and returns them, highest priority first. */
+  claim(request: ClaimRequest): Promise<QueueItem[]>;
+  complete(id: number, owner: string, outcome: { nowMs: number; result?: unknown }): Promise<boolean>;
+  /** Back to pending after a retryable failure, to run again at `nextAttemptAtMs`. */
+  reschedule(
+    id: number,
+    owner: string,
+    outcome: { nowMs: number; nextAttemptAtMs: number; error: ItemError },
+  ): Promise<boolean>;
+  /** Back to pending without counting the attempt (the link was down; shutting down before it started). */
+  release(id: number, owner: string, nowMs: number): Promise<boolean>;
+  /** Dead letter: it will not run again unless `retryDead` brings it back. */
+  bury(
+    id: number,
+    owner: string,
+    outcome: { nowMs: number; reason: string; error?: ItemError },
+  ): Promise<boolean>;
+  /** Extends the claims of running items held by `owner`. */
+  renew(ids: readonly number[], owner: string, leaseUntilMs: number): Promise<void>;
+  /**
+   * Returns `running` items to `pending` whose claim has lapsed, or whose owner `isOwnerAlive` says is
+   * gone (a crashed process). Returns how many. The attempt they were on stays counted.
+   */
+  recover(nowMs: number, isOwnerAlive: (owner: string) => boolean): Promise<number>;
+  get(id: number): Promise<QueueItem | undefined>;
+  list(filter?: ListFilter): Promise<QueueItem[]>;
+  counts(): Promise<QueueCounts>;
+  /** Removes an item that is not running. Returns whether it did. */
+  remove(id: number): Promise<boolean>;
+  /** Dead items (one, or all) back to pending with their attempts reset. Returns how many. */
+  retryDead(nowMs: number, id?: number): Promise<number>;
+  /** Removes completed and dead items, and pending ones too when `includePending`. Never running ones. */
+  clear(options: { includePending: boolean }): Promise<number>;
+  /** Removes completed items finished before `beforeMs`. */
+  purgeCompleted(beforeMs: number): Promise<number>;
+  /**
+   * Whether the queue is paused. Kept in the store, so `lifeline queue pause` reaches an agent running in
+   * another process, and a paused queue stays paused across restarts.
+   */
+  readPaused(): Promise<boolean>;
+  writePaused(paused: boolean): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,321 @@
+import type { Classifier } from '../core/classify.js';
+import type { Clock, Timer } from '../core/clock.js';
+import type { Backoff } from '../policy/backoff.js';
+import type { QueueEvents } from './events.js';
+import type { ConcurrencyAdvice, LinkStatus } from './link.js';
+import { decideOutcome } from './outcome.js';
+import type { QueueStore } from './store.js';
+import type { QueueItem } from './types.js';
+
+/** What a handler gets besides the payload. */
+export interface HandlerContext {
+  item: QueueItem;
+  /** Send it with the effect (an Idempotency-Key header): a retry after a crash then applies nothing twice. */
+  idempotencyKey: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Aborts when the queue stops before the attempt finished. */
+  signal: AbortSignal;
+}
+
+export type Handler<Payload = unknown, Result = unknown> = (
+  payload: Payload,
+  context: HandlerContext,
+) => Result | PromiseLike<Result>;
+
+/** How an attempt ended, for `run()` and `sync()`. */
+export type AttemptOutcome =
+  | { status: 'completed'; result: unknown }
+  | { status: 'retrying' | 'released'; reason: string }
+  | { status: 'dead'; reason: string; error: unknown };
+
+export interface WorkerSettings {
+  store: QueueStore;
+  clock: Clock;
+  classify: Classifier;
+  backoff: Backoff;
+  owner: string;
+  leaseMs: number;
+  pollIntervalMs: number;
+  maxConcurrency: number;
+  isOwnerAlive: (owner: string) => boolean;
+  link: LinkStatus | undefined;
+  advice: ConcurrencyAdvice | undefined;
+  handlers: ReadonlyMap<string, Handler>;
+  emit: <K extends keyof QueueEvents>(name: K, event: QueueEvents[K]) => void;
+  isPaused: () => boolean;
+  /** Re-reads the paused flag from the store (another process may have paused the queue). */
+  refreshPaused: () => Promise<boolean>;
+}
+
+interface InFlight {
+  item: QueueItem;
+  controller: AbortController;
+  done: Promise<AttemptOutcome>;
+}
+
+/**
+ * Runs items: the drain loop (claims due items while the link is up and the queue is not paused, at the
+ * recommended concurrency) and the execution of one attempt with its outcome written back to the store.
+ */
+export class Worker {
+  private readonly inFlight = new Map<number, InFlight>();
+  private active = false;
+  private stopping = false;
+  private loopDone: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private wakeRequested = false;
+  private ranSinceDrained = false;
+  private leaseTimer: Timer | undefined;
+
+  constructor(private readonly settings: WorkerSettings) {}
+
+  get running(): number {
+    return this.inFlight.size;
+  }
+
+  /** Items this worker is running now. */
+  runningItems(): QueueItem[] {
+    return [...this.inFlight.values()].map((entry) => entry.item);
+  }
+
+  get concurrency(): number {
+    const advised = this.settings.advice?.recommendations().concurrency ?? this.settings.maxConcurrency;
+    return Math.max(1, Math.min(this.settings.maxConcurrency, Math.floor(advised)));
+  }
+
+  start(): void {
+    if (this.active) return;
+    this.active = true;
+    this.stopping = false;
+    this.loopDone = this.loop();
+  }
+
+  /** Stops claiming; waits up to `graceMs` for running attempts, then aborts them and puts them back. */
+  async stop(graceMs: number): Promise<void> {
+    this.active = false;
+    this.stopping = true;
+    this.wake();
+    await this.loopDone;
+    const finished = Promise.all([...this.inFlight.values()].map((entry) => entry.done));
+    const timer = this.settings.clock.setTimer(() => {
+      for (const entry of this.inFlight.values()) entry.controller.abort(new Error('the queue is stopping'));
+    }, graceMs);
+    await finished;
+    timer.cancel();
+    this.leaseTimer?.cancel();
+    this.stopping = false;
+  }
+
+  /** Something changed (enqueue, resume, link up, an attempt ended): look for work now. */
+  wake(): void {
+    if (this.wakeUp) this.wakeUp();
+    else this.wakeRequested = true;
+  }
+
+  async recover(): Promise<number> {
+    const count = await this.settings.store.recover(this.settings.clock.now(), this.settings.isOwnerAlive);
+    if (count > 0) this.settings.emit('recovered', { count });
+    return count;
+  }
+
+  /** Claims one pending item by id, ignoring its schedule, and runs it now; undefined if it could not be claimed. */
+  async runNow(id: number): Promise<AttemptOutcome | undefined> {
+    const [item] = await this.claim({ limit: 1, id, ignoreSchedule: true });
+    return item ? this.execute(item) : undefined;
+  }
+
+  /** Whether the loop may claim work now. */
+  private get canClaim(): boolean {
+    return this.active && !this.settings.isPaused() && this.settings.link?.state !== 'offline';
+  }
+
+  private claim(options: { limit: number; id?: number; ignoreSchedule?: boolean }): Promise<QueueItem[]> {
+    const { store, clock, owner, leaseMs, handlers } = this.settings;
+    const nowMs = clock.now();
+    return store.claim({
+      nowMs,
+      owner,
+      leaseUntilMs: nowMs + leaseMs,
+      kinds: [...handlers.keys()],
+      ...options,
+    });
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      await this.recover();
+    } catch (error) {
+      this.settings.emit('error', { error });
+    }
+    while (this.active) {
+      try {
+        await this.settings.refreshPaused();
+        const capacity = this.concurrency - this.inFlight.size;
+        if (this.canClaim && capacity > 0 && this.settings.handlers.size > 0) {
+          const items = await this.claim({ limit: capacity });
+          for (const item of items) void this.execute(item);
+          if (items.length === capacity) continue;
+        }
+        await this.waitForWake(await this.idleMs());
+      } catch (error) {
+        this.settings.emit('error', { error });
+        await this.waitForWake(this.settings.pollIntervalMs);
+      }
+    }
+  }
+
+  /** How long to sleep when there is nothing to claim: until the next item is due, polling for other writers. */
+  private async idleMs(): Promise<number> {
+    const { pollIntervalMs, store, clock } = this.settings;
+    if (!this.canClaim || this.inFlight.size >= this.concurrency) return pollIntervalMs;
+    const counts = await store.counts();
+    if (this.inFlight.size === 0 && this.ranSinceDrained && (counts.nextDueAtMs ?? Infinity) > clock.now()) {
+      this.ranSinceDrained = false;
+      this.settings.emit('drained', {});
+    }
+    // Due items that could not be claimed are another process's, or of kinds without a handler here:
+    // poll for them, never spin.
+    const untilDueMs = (counts.nextDueAtMs ?? Infinity) - clock.now();
+    return untilDueMs <= 0 ? pollIntervalMs : Math.min(pollIntervalMs, untilDueMs);
+  }
+
+  private waitForWake(ms: number): Promise<void> {
+    if (this.wakeRequested || !this.active) {
+      this.wakeRequested = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = this.settings.clock.setTimer(() => {
+        this.wakeUp = undefined;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        timer.cancel();
+        this.wakeUp = undefined;
+        resolve();
+      };
+    });
+  }
+
+  /** One attempt of one claimed item, its outcome written back. Never rejects. */
+  private execute(item: QueueItem): Promise<AttemptOutcome> {
+    const controller = new AbortController();
+    const entry = { item, controller } as InFlight;
+    this.inFlight.set(item.id, entry);
+    this.ranSinceDrained = true;
+    this.renewLeases();
+    entry.done = this.attempt(item, controller).finally(() => {
+      this.inFlight.delete(item.id);
+      this.wake();
+    });
+    return entry.done;
+  }
+
+  private async attempt(item: QueueItem, controller: AbortController): Promise<AttemptOutcome> {
+    const { store, clock, owner, emit, link } = this.settings;
+    const handler = this.settings.handlers.get(item.kind) as Handler;
+    const startedMs = clock.now();
+    emit('started', { item });
+    let result: unknown;
+    try {
+      result = await handler(item.payload, {
+        item,
+        idempotencyKey: item.idempotencyKey,
+        attempt: item.attempts,
+        signal: controller.signal,
+      });
+    } catch (error) {
+      return this.failed(item, error, controller.signal.aborted);
+    }
+    link?.reportSuccess?.();
+    const storable = jsonOrUndefined(result);
+    try {
+      await store.complete(item.id, owner, { nowMs: clock.now(), result: storable });
+    } catch (error) {
+      // The effect happened but was not recorded: the item stays running, is recovered, and runs again
+      // with the same idempotency key, so the server applies nothing twice.
+      emit('error', { error });
+    }
+    const completed = { ...item, status: 'completed' as const, completedAtMs: clock.now(), result: storable };
+    emit('completed', { item: completed, durationMs: clock.now() - startedMs, result });
+    return { status: 'completed', result };
+  }
+
+  private async failed(item: QueueItem, error: unknown, aborted: boolean): Promise<AttemptOutcome> {
+    const { store, clock, owner, emit, link, classify, backoff } = this.settings;
+    const nowMs = clock.now();
+    try {
+      if (aborted && this.stopping) {
+        await store.release(item.id, owner, nowMs);
+        emit('released', { item, reason: 'the queue stopped during the attempt' });
+        return { status: 'released', reason: 'stopped' };
+      }
+      const failure = classify(error);
+      if (
+        failure.kind === 'offline' ||
+        (failure.retryable && failure.code !== undefined && failure.status === undefined)
+      ) {
+        link?.reportFailure?.(error);
+      }
+      const outcome = decideOutcome(item, failure, backoff, nowMs);
+      if (outcome.action === 'release' || (failure.retryable && link?.state === 'offline')) {
+        await store.release(item.id, owner, nowMs);
+        emit('released', { item, reason: `the link is down: ${failure.message}` });
+        return { status: 'released', reason: `offline: ${failure.message}` };
+      }
+      if (outcome.action === 'bury') {
+        await store.bury(item.id, owner, { nowMs, reason: outcome.reason, error: outcome.error });
+        emit('dead', {
+          item: { ...item, status: 'dead', deadReason: outcome.reason },
+          reason: outcome.reason,
+          error: outcome.error,
+        });
+        return { status: 'dead', reason: outcome.reason, error };
+      }
+      await store.reschedule(item.id, owner, {
+        nowMs,
+        nextAttemptAtMs: outcome.nextAttemptAtMs,
+        error: outcome.error,
+      });
+      emit('retrying', {
+        item,
+        delayMs: outcome.delayMs,
+        nextAttemptAtMs: outcome.nextAttemptAtMs,
+        error: outcome.error,
+      });
+      return { status: 'retrying', reason: failure.message };
+    } catch (storeError) {
+      emit('error', { error: storeError });
+      return { status: 'retrying', reason: 'the outcome could not be recorded; the item will be recovered' };
+    }
+  }
+
+  /** Keeps the claims of running items fresh while they run longer than a third of the lease. */
+  private renewLeases(): void {
+    if (this.leaseTimer) return;
+    const { clock, leaseMs, store, owner } = this.settings;
+    const tick = () => {
+      this.leaseTimer = undefined;
+      if (this.inFlight.size === 0) return;
+      store
+        .renew([...this.inFlight.keys()], owner, clock.now() + leaseMs)
+        .catch((error: unknown) => this.settings.emit('error', { error }));
+      this.leaseTimer = clock.setTimer(tick, leaseMs / 3);
+      this.leaseTimer.unref();
+    };
+    this.leaseTimer = clock.setTimer(tick, leaseMs / 3);
+    this.leaseTimer.unref();
+  }
+}
+
+/** Results are stored as JSON; anything else (a Response, a stream) is not kept. */
+function jsonOrUndefined(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined || text.length > 65_536 ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

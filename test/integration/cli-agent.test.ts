@@ -1,0 +1,108 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteQueueStore } from '../../src/node/sqlite-queue-store.js';
+import { OperationQueue } from '../../src/queue/operation-queue.js';
+import { createServer, type LifelineServer } from '../../src/server/index.js';
+import { ChaosProxy } from '../../src/testing/index.js';
+import { lifelineAsync, type RunningCommand, startLifeline } from './support/cli.js';
+import { postOperations, tempDir } from './support/queue-fixtures.js';
+import { sleep, until, untilAsync } from './support/tcp.js';
+
+const cleanup: Array<() => Promise<void>> = [];
+let agent: RunningCommand | undefined;
+afterEach(async () => {
+  agent?.child.kill('SIGKILL');
+  agent = undefined;
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+async function setup() {
+  const server: LifelineServer = createServer({
+    dataDir: tempDir('lifeline-server-'),
+    port: 0,
+    synchronous: 'normal',
+  });
+  await server.start();
+  const proxy = await new ChaosProxy({ upstream: { port: server.port } }).start();
+  cleanup.push(
+    () => server.stop(),
+    () => proxy.stop(),
+  );
+  const home = tempDir('lifeline-home-');
+  const cwd = tempDir('lifeline-cwd-');
+  writeFileSync(
+    join(cwd, 'lifeline.config.json'),
+    JSON.stringify({
+      server: proxy.url,
+      probe: { intervalMs: 300, timeoutMs: 2000 },
+      queue: { synchronous: 'normal' },
+    }),
+  );
+  const env = { LIFELINE_HOME: home };
+  return { server, proxy, home, cwd, env, queuePath: join(home, 'queue.db') };
+}
+
+const events = (command: RunningCommand) =>
+  command.lines
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+async function pendingIn(path: string): Promise<{ pending: number; completed: number }> {
+  const store = new SqliteQueueStore({ path });
+  try {
+    return await store.counts();
+  } finally {
+    await store.close();
+  }
+}
+
+describe('lifeline agent', () => {
+  it('keeps work pending through an outage and drains it within a second or two of the link coming back', async () => {
+    const { proxy, server, cwd, env, queuePath } = await setup();
+    await proxy.refuse({ resetExisting: true });
+    agent = startLifeline(['agent', '--json'], { cwd, env });
+    const running = agent;
+    await until(
+      () => events(running).some((event) => event.event === 'link' && event.state === 'offline'),
+      20_000,
+      'the agent to see the outage',
+    );
+
+    const writer = new OperationQueue({ store: new SqliteQueueStore({ path: queuePath }) });
+    await writer.enqueueMany(postOperations(`${proxy.url}/ops/offline`, 20));
+    await writer.close();
+    await sleep(1000);
+    const status = await lifelineAsync(['queue', 'status', '--json'], { cwd, env });
+    expect(status.status).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ pending: 20, completed: 0 });
+    expect(server.operationCount).toBe(0);
+
+    await proxy.accept();
+    const backAt = Date.now();
+    await untilAsync(async () => (await pendingIn(queuePath)).completed === 20, 10_000, 'the queue to drain');
+    expect(Date.now() - backAt).toBeLessThan(2500);
+    expect(server.operationCount).toBe(20);
+
+    running.child.kill('SIGINT');
+    expect(await running.exited).toBe(0);
+    expect(events(running).at(-1)).toMatchObject({ event: 'stopped', pending: 0, completed: 20 });
+  });
+
+  it('--once drains what is due and exits 0; exits 1 when the link is down', async () => {
+    const { proxy, server, cwd, env, queuePath } = await setup();
+    const writer = new OperationQueue({ store: new SqliteQueueStore({ path: queuePath }) });
+    await writer.enqueueMany(postOperations(`${proxy.url}/ops/once`, 5));
+    await writer.close();
+    const drained = await lifelineAsync(['agent', '--once'], { cwd, env });
+    expect(drained.status, drained.stdout + drained.stderr).toBe(0);
+    expect(drained.stdout).toContain('stopped: 0 pending, 0 dead, 5 completed');
+    expect(server.operationCount).toBe(5);
+
+    await proxy.refuse({ resetExisting: true });
+    await lifelineAsync(['queue', 'add', `${proxy.url}/ops/once`, '--data', '{}'], { cwd, env });
+    const stuck = await lifelineAsync(['agent', '--once', '--wait', '1s'], { cwd, env });
+    expect(stuck.status).toBe(1);
+    expect(stuck.stdout).toContain('the link is down; 1 operation(s) stay queued');
+  });
+});

@@ -1,0 +1,149 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { QueueItem } from '../../src/queue/types.js';
+import { createServer, type LifelineServer } from '../../src/server/index.js';
+import { lifelineAsync } from './support/cli.js';
+import { tempDir } from './support/queue-fixtures.js';
+
+let server: LifelineServer | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+async function setup() {
+  server = createServer({ dataDir: tempDir('lifeline-server-'), port: 0, synchronous: 'normal' });
+  await server.start();
+  const cwd = tempDir('lifeline-cwd-');
+  writeFileSync(
+    join(cwd, 'lifeline.config.json'),
+    JSON.stringify({ server: server.url, queue: { synchronous: 'normal' } }),
+  );
+  const env = { LIFELINE_HOME: tempDir('lifeline-home-') };
+  const run = (...args: string[]) => lifelineAsync(args, { cwd, env });
+  return { server, cwd, run };
+}
+
+describe('lifeline queue', () => {
+  it('adds requests (relative or absolute, JSON or @file), lists them by priority, and syncs them to the server', async () => {
+    const { server, cwd, run } = await setup();
+    writeFileSync(join(cwd, 'body.json'), '{"from":"file"}');
+    const first = await run('queue', 'add', '/ops/notes', '--data', '{"n":1}');
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(
+      /^queued #1 POST 127\.0\.0\.1:\d+\/ops\/notes \(idempotency key [0-9a-f-]{36}\)/,
+    );
+    await run(
+      'queue',
+      'add',
+      `${server.url}/ops/notes`,
+      '--data',
+      '@body.json',
+      '--priority',
+      '9',
+      '--key',
+      'mine-1',
+    );
+    await run(
+      'queue',
+      'add',
+      '/ops/notes',
+      '--method',
+      'post',
+      '--header',
+      'X-Trace: abc',
+      '--data',
+      'plain text',
+    );
+
+    const listed = JSON.parse((await run('queue', 'list', '--json')).stdout) as QueueItem[];
+    expect(listed.map((item) => [item.id, item.priority, item.status])).toEqual([
+      [2, 9, 'pending'],
+      [1, 0, 'pending'],
+      [3, 0, 'pending'],
+    ]);
+    expect(listed[0]).toMatchObject({
+      idempotencyKey: 'mine-1',
+      payload: { body: '{"from":"file"}', headers: { 'content-type': 'application/json' } },
+    });
+    expect(listed[2]?.payload).toMatchObject({
+      method: 'POST',
+      headers: { 'X-Trace': 'abc', 'content-type': 'text/plain; charset=utf-8' },
+    });
+
+    const human = await run('queue', 'list');
+    expect(human.stdout).toMatch(/ID\s+STATUS\s+PRI\s+TRIES\s+NEXT\s+AGE\s+OPERATION/);
+    expect(human.stdout).toMatch(/#2\s+pending\s+9\s+0\/10\s+now/);
+
+    const sync = await run('queue', 'sync');
+    expect(sync.status, sync.stdout + sync.stderr).toBe(0);
+    expect(sync.stdout).toContain('sending 3 pending operation(s)');
+    expect(sync.stdout).toMatch(/✓ #2 POST 127\.0\.0\.1:\d+\/ops\/notes/);
+    expect(sync.stdout).toContain(
+      'sent 3 of 3; 0 will be retried, 0 dead, 0 waiting for the link; 0 pending now',
+    );
+    expect(server.operationCount).toBe(3);
+    expect(server.appliedCountByKey().get('mine-1')).toBe(1);
+    expect(JSON.parse((await run('queue', 'status', '--json')).stdout)).toMatchObject({
+      pending: 0,
+      completed: 3,
+    });
+  });
+
+  it('shows dead items with their reason, brings them back with retry, removes and clears', async () => {
+    const { run } = await setup();
+    await run('queue', 'add', '/nowhere', '--data', '{}');
+    const sync = await run('queue', 'sync');
+    expect(sync.status).toBe(1);
+    expect(sync.stdout).toMatch(/✗ #1 POST .*\/nowhere is dead: permanent failure: HTTP 404 Not Found/);
+    const status = await run('queue', 'status');
+    expect(status.stdout).toMatch(/dead\s+1/);
+    expect(status.stdout).toContain("Use 'lifeline queue list --status dead' to see why");
+    expect((await run('queue', 'list', '--status', 'dead')).stdout).toContain(
+      'permanent failure: HTTP 404 Not Found',
+    );
+
+    expect((await run('queue', 'retry', '1')).stdout).toContain('1 dead item(s) back in the queue');
+    expect(JSON.parse((await run('queue', 'status', '--json')).stdout)).toMatchObject({
+      pending: 1,
+      dead: 0,
+    });
+    expect((await run('queue', 'remove', '1')).stdout).toMatch(/removed #1 POST/);
+    expect((await run('queue', 'remove', '1')).status).toBe(2);
+
+    await run('queue', 'add', '/ops/a', '--data', '{}');
+    expect((await run('queue', 'clear')).stdout).toContain('cleared 0 completed and dead item(s)');
+    expect((await run('queue', 'clear', '--all')).stdout).toContain('cleared 1 item(s) (running ones stay)');
+  });
+
+  it('pause and resume are kept in the store, for the agent to obey', async () => {
+    const { run } = await setup();
+    await run('queue', 'pause');
+    expect((await run('queue', 'status')).stdout).toMatch(/paused\s+yes/);
+    expect(JSON.parse((await run('queue', 'status', '--json')).stdout).paused).toBe(true);
+    await run('queue', 'resume');
+    expect(JSON.parse((await run('queue', 'status', '--json')).stdout).paused).toBe(false);
+  });
+
+  it('refuses credentials and bad input with a clear message and exit code 2', async () => {
+    const { run } = await setup();
+    const secret = await run('queue', 'add', '/ops/x', '--header', 'Authorization: Bearer abc');
+    expect(secret.status).toBe(2);
+    expect(secret.stderr).toContain(
+      'Authorization would be stored in the queue on disk; put it in lifeline.config.json under http.headers',
+    );
+    expect((await run('queue', 'add')).stderr).toContain('queue add needs a URL');
+    expect((await run('queue', 'add', 'ftp://host/x')).stderr).toContain(
+      'only http and https URLs can be queued',
+    );
+    expect((await run('queue', 'add', '/x', '--priority', 'high')).stderr).toContain(
+      "--priority: use an integer, not 'high'",
+    );
+    expect((await run('queue', 'list', '--status', 'lost')).stderr).toContain(
+      '--status: use one of pending, running, completed, dead',
+    );
+    expect((await run('queue', 'frobnicate')).stderr).toContain("unknown queue command 'frobnicate'");
+    expect((await run('queue', 'remove', 'x')).stderr).toContain('queue remove needs an item id');
+  });
+});

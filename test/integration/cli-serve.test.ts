@@ -1,0 +1,144 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lifeline, type RunningCommand, startLifeline } from './support/cli.js';
+import { until } from './support/tcp.js';
+
+let running: RunningCommand | undefined;
+let blocker: Server | undefined;
+afterEach(() => {
+  running?.child.kill('SIGKILL');
+  blocker?.close();
+  running = undefined;
+  blocker = undefined;
+});
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'lifeline-serve-'));
+
+const events = (command: RunningCommand) =>
+  command.lines
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+const post = (port: number, kind: string, body: string, key?: string) =>
+  fetch(`http://127.0.0.1:${port}/ops/${kind}`, {
+    method: 'POST',
+    body,
+    headers: key === undefined ? {} : { 'idempotency-key': key },
+  }).then((response) => response.status);
+
+describe('lifeline serve', () => {
+  it('serves with --json: a listening event first, an event per operation, and exit 0 on Ctrl-C', async () => {
+    const cwd = tempDir();
+    running = startLifeline(['serve', '--port', '0', '--data', 'store', '--json'], { cwd });
+    const command = running;
+    await until(
+      () => events(command).some((event) => event.event === 'listening'),
+      20_000,
+      'the server to listen',
+    );
+    const listening = events(command)[0] as { port: number; url: string; dataDir: string; database: string };
+    expect(listening).toMatchObject({
+      event: 'listening',
+      url: `http://127.0.0.1:${listening.port}`,
+      dataDir: join(cwd, 'store'),
+      database: join(cwd, 'store', 'server.db'),
+      synchronous: 'full',
+    });
+    expect(listening.port).toBeGreaterThan(0);
+
+    expect(await post(listening.port, 'note', 'hello', 'k-1')).toBe(201);
+    expect(await post(listening.port, 'note', 'hello', 'k-1')).toBe(201);
+    await until(
+      () => events(command).filter((event) => event.event === 'operation').length === 2,
+      5000,
+      'the reports',
+    );
+    expect(events(command).filter((event) => event.event === 'operation')).toEqual([
+      {
+        event: 'operation',
+        at: expect.any(String),
+        id: 1,
+        kind: 'note',
+        idempotencyKey: 'k-1',
+        replayed: false,
+      },
+      {
+        event: 'operation',
+        at: expect.any(String),
+        id: 1,
+        kind: 'note',
+        idempotencyKey: 'k-1',
+        replayed: true,
+      },
+    ]);
+
+    command.child.kill('SIGINT');
+    expect(await command.exited).toBe(0);
+    expect(events(command).at(-1)).toMatchObject({ event: 'closed', operations: 1 });
+  });
+
+  it('prints where it listens and where data lands, then a line per operation; --quiet drops those', async () => {
+    const cwd = tempDir();
+    running = startLifeline(['serve', '--port', '0', '--sync', 'normal'], { cwd });
+    const command = running;
+    await until(() => command.lines.some((line) => line.includes('Ctrl-C')), 20_000, 'the banner');
+    const text = command.lines.join('\n');
+    const port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(text)?.[1]);
+    expect(port).toBeGreaterThan(0);
+    expect(command.lines).toContain(`  data:      ${join(cwd, 'lifeline-data')}`);
+    expect(text).toContain(`database:  ${join(cwd, 'lifeline-data', 'server.db')} (synchronous normal`);
+
+    expect(await post(port, 'reading', '42', 'r-1')).toBe(201);
+    expect(await post(port, 'reading', '42', 'r-1')).toBe(201);
+    expect(await post(port, 'ping', '')).toBe(201);
+    await until(() => command.lines.some((line) => line.includes('ping')), 5000, 'the operation lines');
+    const reported = command.lines
+      .filter((line) => /^\d\d:\d\d:\d\d #/.test(line))
+      .map((line) => line.slice(9));
+    expect(reported).toEqual(['#1 reading  key r-1', '#1 reading  key r-1 replayed', '#2 ping  no key']);
+    command.child.kill('SIGTERM');
+    expect(await command.exited).toBe(0);
+    expect(command.lines.at(-1)).toBe(`stopped; 2 operations in ${join(cwd, 'lifeline-data', 'server.db')}`);
+
+    running = startLifeline(['serve', '--port', '0', '--quiet', '--data', join(cwd, 'lifeline-data')]);
+    const quiet = running;
+    await until(() => quiet.lines.some((line) => line.includes('Ctrl-C')), 20_000, 'the banner');
+    const quietPort = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(quiet.lines.join('\n'))?.[1]);
+    expect(await post(quietPort, 'reading', '42', 'r-1')).toBe(201); // replayed from the earlier run
+    quiet.child.kill('SIGINT');
+    expect(await quiet.exited).toBe(0);
+    expect(quiet.lines.filter((line) => line.includes('r-1'))).toEqual([]);
+    expect(quiet.lines.at(-1)).toContain('stopped; 2 operations');
+  });
+
+  it('says which port is in use and exits 1', async () => {
+    const server = createServer();
+    blocker = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const result = lifeline(['serve', '--port', String(port), '--data', join(tempDir(), 'data')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`port ${port} is in use; choose another with --port`);
+  });
+
+  it('refuses bad arguments with exit code 2 and a hint', () => {
+    const badPort = lifeline(['serve', '--port', 'eighty']);
+    expect(badPort.status).toBe(2);
+    expect(badPort.stderr).toContain(
+      "--port: use a number from 0 to 65535 (0 picks a free port), not 'eighty'",
+    );
+    expect(badPort.stderr).toContain("Run 'lifeline serve --help' for usage.");
+    const badSync = lifeline(['serve', '--sync', 'sometimes']);
+    expect(badSync.status).toBe(2);
+    expect(badSync.stderr).toContain("--sync: use full or normal, not 'sometimes'");
+    const unknown = lifeline(['serve', '--prot', '8080']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("Unknown option '--prot'");
+    const help = lifeline(['serve', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: lifeline serve');
+  });
+});
