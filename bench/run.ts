@@ -5,11 +5,13 @@
 import { benchPolicies } from './policies.js';
 import { benchProxy } from './proxy.js';
 import { benchQueue } from './queue.js';
+import { benchUpload } from './upload.js';
 
 const suites: Record<string, (quick: boolean) => Promise<unknown>> = {
   policies: benchPolicies,
   proxy: benchProxy,
   queue: benchQueue,
+  upload: benchUpload,
 };
 
 const args = process.argv.slice(2);

@@ -9,3 +9,4 @@ export * from './http/index.js';
 export * from './network/index.js';
 export * from './policy/index.js';
 export * from './queue/index.js';
+export * from './transfer/index.js';

@@ -12,6 +12,15 @@ export function describeItem(item: QueueItem): string {
       return `${operation.method} ${operation.url}`;
     }
   }
+  if (item.kind === 'upload') {
+    const upload = item.payload as { path: string; endpoint: string };
+    const name = upload.path.split('/').pop() ?? upload.path;
+    try {
+      return `upload ${name} → ${new URL(upload.endpoint).host}`;
+    } catch {
+      return `upload ${name}`;
+    }
+  }
   const text = JSON.stringify(item.payload) ?? '';
   return `${item.kind} ${text.length > 40 ? `${text.slice(0, 37)}…` : text}`;
 }

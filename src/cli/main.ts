@@ -8,19 +8,27 @@ import { LifelineError } from '../core/errors.js';
 import { type Command, EXIT, UsageError } from './command.js';
 import { agentCommand } from './commands/agent.js';
 import { chaosCommand } from './commands/chaos.js';
+import { demoCommand } from './commands/demo.js';
 import { healthCommand } from './commands/health.js';
 import { probeCommand } from './commands/probe.js';
 import { queueCommand } from './commands/queue.js';
+import { sendCommand } from './commands/send.js';
 import { serveCommand } from './commands/serve.js';
+import { uploadsCommand } from './commands/uploads.js';
+import { watchCommand } from './commands/watch.js';
 import { createOutput, type Output } from './output.js';
 
 const COMMANDS: Command[] = [
   agentCommand,
   queueCommand,
+  sendCommand,
+  watchCommand,
+  uploadsCommand,
   healthCommand,
   probeCommand,
   serveCommand,
   chaosCommand,
+  demoCommand,
 ];
 
 function version(): string {

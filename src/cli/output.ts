@@ -2,9 +2,13 @@
 
 export interface Output {
   line(text?: string): void;
+  /** Writes without a newline (terminal control). */
+  write(text: string): void;
   error(text: string): void;
   json(value: unknown): void;
   readonly colour: boolean;
+  /** Whether output goes to a terminal (live redrawing is possible). */
+  readonly terminal: boolean;
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, grey: 90, bold: 1 } as const;
@@ -17,7 +21,9 @@ export function createOutput(
   const colour = stream.isTTY === true && !process.env.NO_COLOR;
   return {
     colour,
+    terminal: stream.isTTY === true,
     line: (text = '') => stream.write(`${text}\n`),
+    write: (text) => stream.write(text),
     error: (text) => errors.write(`${text}\n`),
     json: (value) => stream.write(`${JSON.stringify(value)}\n`),
   };

@@ -13,6 +13,10 @@ export type LifelineErrorCode =
   | 'STORE_CORRUPT'
   | 'STORE_FOREIGN'
   | 'STORE_TOO_NEW'
+  | 'CHECKSUM_MISMATCH'
+  | 'TUS_PROTOCOL'
+  | 'SOURCE_MISSING'
+  | 'SOURCE_CHANGED'
   | 'INVALID_OPTION';
 
 /** How a lifeline error is classified; `classify()` reads this instead of guessing. */

@@ -56,6 +56,19 @@ export const configSchema = z.strictObject({
       synchronous: z.enum(['full', 'normal']).optional(),
     })
     .optional(),
+  /** Uploads (`lifeline send`, `lifeline watch`). */
+  transfer: z
+    .strictObject({
+      /** The tus endpoint. Default `<server>/files/`. */
+      endpoint: z.url().optional(),
+      /** A limit shared by all uploads: bytes per second, or text like "2mbit" or "256KB/s". */
+      bytesPerSecond: z.union([z.number().min(1), z.string()]).optional(),
+      /** Default 4 MiB. */
+      chunkSizeBytes: positiveInteger.optional(),
+      /** No byte moving for this long cuts the request and resumes. Default 30 s. */
+      stallTimeoutMs: durationMs.optional(),
+    })
+    .optional(),
   http: z
     .strictObject({
       /**

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { FailureLog } from '../analytics/failure-log.js';
 import type { Clock } from '../core/clock.js';
+import type { EventSource } from '../core/events.js';
+import { parseBytesPerSecond } from '../core/units.js';
 import { createFetch, type ResilientFetch } from '../http/resilient-fetch.js';
 import { ConnectivityMonitor } from '../network/connectivity-monitor.js';
 import { httpProbe } from '../network/http-probe.js';
@@ -9,12 +11,17 @@ import { exponentialBackoff } from '../policy/backoff.js';
 import { PolicyRegistry } from '../policy/registry.js';
 import { DEFAULT_SENSITIVE_HEADERS, httpHandler } from '../queue/http-operation.js';
 import type { OperationQueue } from '../queue/operation-queue.js';
+import { ByteThrottle } from '../transfer/byte-throttle.js';
+import type { UploadStateStore } from '../transfer/upload-state-store.js';
 import { expandEnv, loadConfig } from './config.js';
 import type { LifelineConfig } from './config-schema.js';
 import { createDurableQueue } from './durable-queue.js';
 import { SqliteFailureStore } from './sqlite-failure-store.js';
+import { SqliteUploadStateStore } from './sqlite-upload-state-store.js';
 import { ensureDirectory, stateDirectory } from './state-dir.js';
 import { createUndiciFetch } from './undici-fetch.js';
+import { undiciTusTransport } from './undici-tus-transport.js';
+import { type UploadRunEvents, uploadHandler } from './upload-operation.js';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 const FAILURE_HISTORY_MS = 7 * 24 * 3_600_000;
@@ -38,8 +45,15 @@ export interface Runtime {
   connectivity: ConnectivityMonitor;
   failureLog: FailureLog;
   fetch: ResilientFetch;
-  /** The durable queue, with the built-in `http` kind registered. */
+  /** The durable queue, with the built-in `http` and `upload` kinds registered. */
   queue: OperationQueue;
+  /** The tus endpoint uploads go to by default. */
+  uploadEndpoint: string;
+  /** The bandwidth limit all uploads share (changeable while they run). */
+  uploadThrottle: ByteThrottle;
+  uploadState: UploadStateStore;
+  /** Each upload as it starts, to follow its progress. */
+  uploads: EventSource<UploadRunEvents>;
   sensitiveHeaders: string[];
   close(): Promise<void>;
 }
@@ -133,20 +147,39 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
     ...(clock ? { clock } : {}),
   });
   const configuredHeaders = config.http?.headers ?? {};
-  queue.handle(
-    'http',
-    httpHandler({
-      fetch,
-      headersFor: (url) => {
-        const headers: Record<string, string> = {};
-        for (const scope of ['*', url.host, url.hostname]) {
-          for (const [name, value] of Object.entries(configuredHeaders[scope] ?? {}))
-            headers[name] = expandEnv(value, env);
-        }
-        return headers;
-      },
-    }),
-  );
+  const headersFor = (url: URL) => {
+    const headers: Record<string, string> = {};
+    for (const scope of ['*', url.host, url.hostname]) {
+      for (const [name, value] of Object.entries(configuredHeaders[scope] ?? {}))
+        headers[name] = expandEnv(value, env);
+    }
+    return headers;
+  };
+  queue.handle('http', httpHandler({ fetch, headersFor }));
+
+  const transfer = config.transfer ?? {};
+  const limit = transfer.bytesPerSecond;
+  const uploadThrottle = new ByteThrottle({
+    ...(limit === undefined
+      ? {}
+      : {
+          bytesPerSecond:
+            typeof limit === 'number' ? limit : parseBytesPerSecond(limit, 'transfer.bytesPerSecond'),
+        }),
+    ...(clock ? { clock } : {}),
+  });
+  const uploadState = new SqliteUploadStateStore({ path: join(stateDir, 'uploads.db') });
+  const tus = undiciTusTransport();
+  const uploads = uploadHandler({
+    stateStore: uploadState,
+    transport: tus.transport,
+    throttle: uploadThrottle,
+    connectivity,
+    headersFor,
+    ...(transfer.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: transfer.stallTimeoutMs }),
+    ...(transfer.chunkSizeBytes === undefined ? {} : { chunkSizeBytes: transfer.chunkSizeBytes }),
+  });
+  queue.handle('upload', uploads.handler);
   queue.on('dead', ({ item, reason, error }) =>
     failureLog.record(
       {
@@ -178,6 +211,10 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
     failureLog,
     fetch,
     queue,
+    uploadEndpoint: transfer.endpoint ?? new URL('/files/', serverUrl).href,
+    uploadThrottle,
+    uploadState,
+    uploads: uploads.events,
     sensitiveHeaders: (config.http?.sensitiveHeaders ?? DEFAULT_SENSITIVE_HEADERS).map((name) =>
       name.toLowerCase(),
     ),
@@ -185,6 +222,8 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
       await queue.close();
       await connectivity.stop();
       await transport.close();
+      await tus.close();
+      await uploadState.close();
       failureStore.close();
     },
   };

@@ -1,6 +1,6 @@
 /**
- * lifeline/server — the embedded receiving server: operations with idempotency, health, and pushback
- * on demand for tests and demos. Node only.
+ * lifeline/server — the embedded receiving server: operations with idempotency, health, resumable uploads
+ * (tus 1.0 at /files/, SHA-256 checked), and pushback on demand for tests and demos. Node only.
  */
 export { HttpError } from './http-io.js';
 export { ListenError } from './listen-error.js';
@@ -22,3 +22,13 @@ export {
   type ServerEvents,
   type ServerOptions,
 } from './server.js';
+export {
+  CHECKSUM_MISMATCH_STATUS,
+  DEFAULT_MAX_UPLOAD_BYTES,
+  DEFAULT_UPLOAD_EXPIRATION_MS,
+  SHA256_METADATA_KEY,
+  TUS_PATH,
+  type UploadExpiredEvent,
+  type UploadRejectedEvent,
+} from './tus-routes.js';
+export type { FinishedUpload } from './upload-log.js';

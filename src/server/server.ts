@@ -17,6 +17,8 @@ import { addOpsRoutes, type OperationEvent, type PushbackEvent } from './ops-rou
 import { type OperationFilter, OpsStore, type StoredOperation } from './ops-store.js';
 import { Pushback, type PushbackOptions } from './pushback.js';
 import { type RouteHandler, Router } from './router.js';
+import { TUS_PATH, TusEndpoint, type UploadExpiredEvent, type UploadRejectedEvent } from './tus-routes.js';
+import type { FinishedUpload } from './upload-log.js';
 
 export interface ServerOptions {
   /** Where the server keeps its database (`server.db`); created (0700) if missing. Required. */
@@ -36,7 +38,20 @@ export interface ServerOptions {
   keepAliveTimeoutMs?: number;
   /** How long `stop()` lets requests in progress finish before it closes their connections. Default 5000 ms. */
   stopGraceMs?: number;
-  /** Time source for `appliedAt`, uptime and pushback. Default the real clock. */
+  /**
+   * Largest upload accepted at `/files/` (tus `Tus-Max-Size`); a larger `Upload-Length` gets 413.
+   * Default 10 GiB.
+   */
+  maxUploadBytes?: number;
+  /**
+   * How long after its creation an unfinished upload can still be resumed (tus `Upload-Expires`). After
+   * that tus answers 410 for it until the next sweep deletes it (then 404). Finished uploads are kept.
+   * Default 24 h.
+   */
+  uploadExpirationMs?: number;
+  /** How often expired unfinished uploads are deleted. Default `uploadExpirationMs`, kept between 1 s and 1 h. */
+  uploadSweepIntervalMs?: number;
+  /** Time source for `appliedAt`, `finishedAt`, uptime and pushback. Default the real clock. */
   clock?: Clock;
 }
 
@@ -46,7 +61,17 @@ export interface ServerEvents {
   operation: OperationEvent;
   /** A POST was refused by injected pushback; nothing was applied. */
   pushback: PushbackEvent;
-  /** A request failed unexpectedly and was answered 500 (a full disk, a bug): the server keeps serving. */
+  /** A tus upload finished: fsynced, hash-checked when the client sent `sha256`, and recorded. */
+  upload: FinishedUpload;
+  /** A finished upload did not match its declared SHA-256: it was deleted and its last request got 460. */
+  'upload-rejected': UploadRejectedEvent;
+  /** An unfinished upload expired and was deleted. */
+  'upload-expired': UploadExpiredEvent;
+  /**
+   * A request failed unexpectedly and was answered 500 (a full disk, a bug), or a background task failed
+   * (`method` 'SWEEP': removing expired uploads; 'RECOVER': checking an upload at start): the server keeps
+   * serving.
+   */
   error: { error: unknown; method: string; path: string };
   closed: Record<string, never>;
 }
@@ -59,16 +84,22 @@ const DATABASE_FILE = 'server.db';
 /**
  * The embedded receiving server: the other end of lifeline's outbox. `POST /ops/:kind` records an
  * operation exactly once per `Idempotency-Key` (restarts included), `GET /ops` lists what arrived,
- * `GET /health` answers probes. Create it with `createServer(options)`, then `start()`.
+ * `GET /health` answers probes, and `/files/` receives resumable uploads (tus 1.0, by @tus/server; see
+ * tus-routes.ts). Create it with `createServer(options)`, then `start()`.
  */
 export class LifelineServer extends Emitter<ServerEvents> {
   /** Absolute path of the data directory. */
   readonly dataDir: string;
   /** Absolute path of the SQLite file. */
   readonly databasePath: string;
+  /** Absolute path of the directory uploads land in (`<dataDir>/files`; each file is named by its upload id). */
+  readonly uploadsDirectory: string;
   readonly host: string;
   readonly synchronous: 'full' | 'normal';
   readonly maxBodyBytes: number;
+  readonly maxUploadBytes: number;
+  readonly uploadExpirationMs: number;
+  readonly uploadSweepIntervalMs: number;
   private listenPort: number;
   private readonly keepAliveTimeoutMs: number;
   private readonly stopGraceMs: number;
@@ -76,6 +107,7 @@ export class LifelineServer extends Emitter<ServerEvents> {
   private readonly router = new Router();
   private readonly pushback: Pushback;
   private readonly commits = new CommitQueue(() => this.store());
+  private readonly tus: TusEndpoint;
   private http: Server | undefined;
   private opsStore: OpsStore | undefined;
   private startedAtMs = 0;
@@ -126,13 +158,38 @@ export class LifelineServer extends Emitter<ServerEvents> {
       onOperation: (event) => this.emit('operation', event),
       onPushback: (event) => this.emit('pushback', event),
     });
+    this.tus = new TusEndpoint({
+      dataDir: this.dataDir,
+      maxUploadBytes: options.maxUploadBytes,
+      uploadExpirationMs: options.uploadExpirationMs,
+      uploadSweepIntervalMs: options.uploadSweepIntervalMs,
+      clock: this.clock,
+      onUpload: (upload) => this.emit('upload', upload),
+      onRejected: (event) => this.emit('upload-rejected', event),
+      onExpired: (event) => this.emit('upload-expired', event),
+      onError: (error, method, path) => this.emit('error', { error, method, path }),
+    });
+    this.tus.mount(this.router);
+    this.uploadsDirectory = this.tus.directory;
+    this.maxUploadBytes = this.tus.maxUploadBytes;
+    this.uploadExpirationMs = this.tus.uploadExpirationMs;
+    this.uploadSweepIntervalMs = this.tus.sweepIntervalMs;
   }
 
-  /** Opens the database and listens. Rejects with a ListenError when the port is taken (or not allowed). */
+  /**
+   * Opens the database and the uploads directory (recording any upload a crash left complete but
+   * unrecorded), and listens. Rejects with a ListenError when the port is taken (or not allowed).
+   */
   async start(): Promise<void> {
     if (this.http) throw new Error('the server is already started; stop() it before starting it again');
     ensureDirectory(this.dataDir);
     const store = new OpsStore(this.databasePath, { synchronous: this.synchronous });
+    try {
+      await this.tus.open();
+    } catch (error) {
+      store.close();
+      throw error;
+    }
     const http = createHttpServer({ noDelay: true }, (req, res) => this.dispatch(req, res));
     http.keepAliveTimeout = this.keepAliveTimeoutMs;
     // A request's headers must be allowed to arrive a little after the keep-alive window they reuse.
@@ -147,6 +204,7 @@ export class LifelineServer extends Emitter<ServerEvents> {
       });
     } catch (error) {
       store.close();
+      await this.tus.close();
       throw new ListenError(error as NodeJS.ErrnoException, this.host, this.listenPort);
     }
     http.on('error', () => {}); // after listening, errors belong to connections, which Node handles
@@ -184,6 +242,7 @@ export class LifelineServer extends Emitter<ServerEvents> {
       clearInterval(sweep);
     }
     this.commits.flush();
+    await this.tus.close();
     this.opsStore?.close();
     this.opsStore = undefined;
     this.http = undefined;
@@ -235,6 +294,16 @@ export class LifelineServer extends Emitter<ServerEvents> {
     return this.store().appliedCountByKey();
   }
 
+  /** Uploads received whole at `/files/`, oldest first — kept across restarts (`<dataDir>/uploads.jsonl`). */
+  uploads(): FinishedUpload[] {
+    return this.tus.uploads();
+  }
+
+  /** Deletes unfinished uploads past their expiry now and returns their ids (also run every `uploadSweepIntervalMs`). */
+  removeExpiredUploads(): Promise<string[]> {
+    return this.tus.removeExpired();
+  }
+
   private store(): OpsStore {
     const store = this.opsStore;
     if (store?.isOpen) return store;
@@ -271,7 +340,7 @@ export class LifelineServer extends Emitter<ServerEvents> {
           throw new HttpError(
             404,
             'not_found',
-            `nothing here: ${method} ${path}; try GET /health, GET /ops or POST /ops/:kind`,
+            `nothing here: ${method} ${path}; try GET /health, GET /ops, POST /ops/:kind or tus uploads at ${TUS_PATH}/`,
           );
         throw new HttpError(
           405,

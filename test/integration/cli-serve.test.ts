@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +113,68 @@ describe('lifeline serve', () => {
     expect(await quiet.exited).toBe(0);
     expect(quiet.lines.filter((line) => line.includes('r-1'))).toEqual([]);
     expect(quiet.lines.at(-1)).toContain('stopped; 2 operations');
+  });
+
+  it('receives a tus upload while serving with --json: the banner names the uploads directory, an event per upload', async () => {
+    const cwd = tempDir();
+    running = startLifeline(['serve', '--port', '0', '--data', 'store', '--json'], { cwd });
+    const command = running;
+    await until(() => events(command).some((event) => event.event === 'listening'), 20_000, 'the server');
+    const listening = events(command)[0] as { port: number; uploads: string; uploadsUrl: string };
+    expect(listening).toMatchObject({
+      uploads: join(cwd, 'store', 'files'),
+      uploadsUrl: `http://127.0.0.1:${listening.port}/files/`,
+      maxUploadBytes: 10 * 1024 ** 3,
+      uploadExpirationMs: 24 * 3_600_000,
+    });
+
+    const file = Buffer.from('the notes, in full\n'.repeat(500));
+    const sha256 = createHash('sha256').update(file).digest('hex');
+    const metadata = [
+      `filename ${Buffer.from('notes.txt').toString('base64')}`,
+      `sha256 ${Buffer.from(sha256).toString('base64')}`,
+    ];
+    const created = await fetch(listening.uploadsUrl, {
+      method: 'POST',
+      headers: {
+        'tus-resumable': '1.0.0',
+        'upload-length': String(file.length),
+        'upload-metadata': metadata.join(','),
+      },
+    });
+    expect(created.status).toBe(201);
+    const location = new URL(created.headers.get('location') as string, listening.uploadsUrl).href;
+    for (const [from, to] of [
+      [0, 4000],
+      [4000, file.length],
+    ] as const) {
+      const sent = await fetch(location, {
+        method: 'PATCH',
+        headers: {
+          'tus-resumable': '1.0.0',
+          'content-type': 'application/offset+octet-stream',
+          'upload-offset': String(from),
+        },
+        body: file.subarray(from, to),
+      });
+      expect(sent.status).toBe(204);
+    }
+    await until(() => events(command).some((event) => event.event === 'upload'), 5000, 'the upload event');
+    const id = location.split('/').at(-1) as string;
+    const path = join(cwd, 'store', 'files', id);
+    expect(events(command).find((event) => event.event === 'upload')).toEqual({
+      event: 'upload',
+      at: expect.any(String),
+      id,
+      filename: 'notes.txt',
+      size: file.length,
+      sha256,
+      verified: true,
+      path,
+    });
+    expect(readFileSync(path).equals(file)).toBe(true);
+    command.child.kill('SIGINT');
+    expect(await command.exited).toBe(0);
   });
 
   it('says which port is in use and exits 1', async () => {

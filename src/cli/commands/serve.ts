@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { plural } from '../../core/format.js';
-import { parseBytes } from '../../core/units.js';
+import { formatDuration, plural } from '../../core/format.js';
+import { formatBytes, parseBytes } from '../../core/units.js';
 import {
   createServer,
   DEFAULT_MAX_BODY_BYTES,
@@ -11,7 +11,8 @@ import { type Command, EXIT, UsageError } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
 import { clockTime, type Output, paint } from '../output.js';
 
-const HELP = `lifeline serve — the receiving server: records operations exactly once per Idempotency-Key
+const HELP = `lifeline serve — the receiving server: records operations exactly once per Idempotency-Key,
+receives resumable uploads (tus 1.0)
 
 Usage: lifeline serve [--port 8080] [--host 127.0.0.1] [--data ./lifeline-data] [--sync full|normal]
                       [--max-body 10MiB] [--quiet] [--json]
@@ -19,11 +20,11 @@ Usage: lifeline serve [--port 8080] [--host 127.0.0.1] [--data ./lifeline-data] 
 Options:
   --port <n>         port to listen on (default 8080; 0 picks a free one)
   --host <address>   address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for others too)
-  --data <dir>       where the database lands (default ./lifeline-data; file server.db)
+  --data <dir>       where the database and uploads land (default ./lifeline-data; server.db, files/)
   --sync <mode>      full: an acknowledged operation survives power loss (default)
                      normal: survives a crash of the process, faster
   --max-body <size>  largest request body accepted (default 10MiB); larger ones get 413
-  --quiet            do not print a line per operation
+  --quiet            do not print a line per operation or upload
   --json             print JSON event lines instead of text
 
 Endpoints:
@@ -32,12 +33,16 @@ Endpoints:
   GET  /ops          what was received, oldest first (?kind=, ?since=<id>, ?limit= up to 10000)
   GET  /ops/:id      one operation
   GET  /health       {"status":"ok","uptimeMs":…,"operations":…}
+  /files/            tus 1.0 uploads (creation, creation-with-upload, creation-defer-length, termination,
+                     expiration; up to 10 GiB; unfinished uploads expire after 24 h). Each file lands in
+                     <data>/files/<upload id>. Send Upload-Metadata sha256 (hex): a finished upload whose
+                     bytes do not match is deleted and its last request answered 460 Checksum Mismatch
 
 Ctrl-C stops it.`;
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'run the receiving server (operations with idempotency keys, health)',
+  summary: 'run the receiving server (operations with idempotency keys, tus uploads, health)',
   help: HELP,
   async run(args, output) {
     const { values } = parseArgs({
@@ -88,7 +93,13 @@ export const serveCommand: Command = {
     await untilInterrupted();
     const operations = server.operationCount;
     await server.stop();
-    if (json) output.json({ event: 'closed', at: new Date().toISOString(), operations });
+    if (json)
+      output.json({
+        event: 'closed',
+        at: new Date().toISOString(),
+        operations,
+        uploads: server.uploads().length,
+      });
     else output.line(`stopped; ${plural(operations, 'operation')} in ${server.databasePath}`);
     return EXIT.ok;
   },
@@ -104,6 +115,10 @@ function banner(server: LifelineServer, output: Output, json: boolean): void {
       dataDir: server.dataDir,
       database: server.databasePath,
       synchronous: server.synchronous,
+      uploads: server.uploadsDirectory,
+      uploadsUrl: `${server.url}/files/`,
+      maxUploadBytes: server.maxUploadBytes,
+      uploadExpirationMs: server.uploadExpirationMs,
     });
     return;
   }
@@ -114,7 +129,13 @@ function banner(server: LifelineServer, output: Output, json: boolean): void {
   output.line(`lifeline server listening on ${paint(output, 'bold', server.url)}`);
   output.line(`  data:      ${server.dataDir}`);
   output.line(`  database:  ${server.databasePath} (${durability})`);
-  output.line('  endpoints: POST /ops/:kind (Idempotency-Key honoured), GET /ops, GET /ops/:id, GET /health');
+  output.line(
+    `  uploads:   ${server.uploadsDirectory} (tus 1.0 at ${server.url}/files/, up to ` +
+      `${formatBytes(server.maxUploadBytes)}; unfinished uploads expire after ${formatDuration(server.uploadExpirationMs)})`,
+  );
+  output.line(
+    '  endpoints: POST /ops/:kind (Idempotency-Key honoured), GET /ops, GET /ops/:id, GET /health, /files/ (tus)',
+  );
   output.line(paint(output, 'grey', 'Ctrl-C to stop.'));
 }
 
@@ -136,10 +157,76 @@ function report(server: LifelineServer, output: Output, json: boolean, quiet: bo
       const tail = replayed ? ` ${paint(output, 'yellow', 'replayed')}` : '';
       output.line(`${paint(output, 'grey', clockTime())} #${id} ${kind}  ${key}${tail}`);
     });
+    reportUploads(server, output, json);
   }
   server.on('error', ({ error, method, path }) => {
     const message = error instanceof Error ? error.message : String(error);
     if (json) output.json({ event: 'error', at: new Date().toISOString(), method, path, message });
-    else output.error(`${clockTime()} ${method} ${path} failed (answered 500): ${message}`);
+    else {
+      const background = method === 'SWEEP' || method === 'RECOVER';
+      output.error(
+        `${clockTime()} ${method} ${path} failed${background ? '' : ' (answered 500)'}: ${message}`,
+      );
+    }
+  });
+}
+
+/** One line (or JSON event) per finished, rejected or expired upload. */
+function reportUploads(server: LifelineServer, output: Output, json: boolean): void {
+  const at = () => new Date().toISOString();
+  const time = () => paint(output, 'grey', clockTime());
+  server.on('upload', ({ id, filename, size, sha256, verified, path }) => {
+    if (json) {
+      output.json({
+        event: 'upload',
+        at: at(),
+        id,
+        filename: filename ?? null,
+        size,
+        sha256,
+        verified,
+        path,
+      });
+      return;
+    }
+    const check = verified
+      ? paint(output, 'green', 'sha256 verified')
+      : paint(output, 'grey', 'no sha256 sent');
+    output.line(`${time()} received ${filename ?? id} (${formatBytes(size)}) → ${path}  ${check}`);
+  });
+  server.on('upload-rejected', ({ id, filename, size, expected, actual }) => {
+    if (json) {
+      output.json({
+        event: 'upload-rejected',
+        at: at(),
+        id,
+        filename: filename ?? null,
+        size,
+        expected,
+        actual,
+      });
+      return;
+    }
+    output.line(
+      `${time()} ${paint(output, 'red', 'rejected')} ${filename ?? id} (${formatBytes(size)}): sha256 expected ` +
+        `${expected}, got ${actual}; deleted, answered 460`,
+    );
+  });
+  server.on('upload-expired', ({ id, filename, offset, size }) => {
+    if (json) {
+      output.json({
+        event: 'upload-expired',
+        at: at(),
+        id,
+        filename: filename ?? null,
+        offset,
+        size: size ?? null,
+      });
+      return;
+    }
+    const of = size === undefined ? '' : ` of ${formatBytes(size)}`;
+    output.line(
+      `${time()} ${paint(output, 'yellow', 'expired')} ${filename ?? id} (${formatBytes(offset)}${of} received); deleted`,
+    );
   });
 }

@@ -7,6 +7,8 @@ import { httpQueue } from '../../integration/support/queue-fixtures.js';
 const path = process.argv[2];
 if (!path) throw new Error('usage: drainer.ts <queue.db>');
 const { queue, close } = httpQueue({ path, maxConcurrency: 4, pollIntervalMs: 50 });
+let completed = 0;
+queue.on('completed', () => completed++);
 queue.start();
 process.stdout.write('ready\n');
 const timer = setInterval(async () => {
@@ -14,5 +16,5 @@ const timer = setInterval(async () => {
   if (status.pending > 0 || status.running > 0) return;
   clearInterval(timer);
   await close();
-  process.stdout.write('drained\n');
+  process.stdout.write(`drained ${completed}\n`);
 }, 50);

@@ -1,0 +1,154 @@
+/**
+ * bench/upload helpers: a random file on disk, lifeline's server, and one upload by each client — lifeline's
+ * ResumableUpload (on either transport) and tus-js-client — timed from the call to completion.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tus from 'tus-js-client';
+import { FileSource } from '../src/node/file-source.js';
+import { undiciTusTransport } from '../src/node/undici-tus-transport.js';
+import type { Backoff } from '../src/policy/backoff.js';
+import { createServer, type LifelineServer } from '../src/server/index.js';
+import { ResumableUpload } from '../src/transfer/resumable-upload.js';
+import { fetchTransport, type TusTransport } from '../src/transfer/tus-transport.js';
+
+export const MiB = 1024 * 1024;
+
+export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+
+/** A file of random bytes (incompressible, so no layer can cheat) and its SHA-256. */
+export function randomFile(size: number): { path: string; sha256: string; remove(): void } {
+  const dir = tempDir('lifeline-bench-file-');
+  const path = join(dir, 'payload.bin');
+  const hash = createHash('sha256');
+  const block = 16 * MiB;
+  const parts: Buffer[] = [];
+  for (let at = 0; at < size; at += block) {
+    const part = randomBytes(Math.min(block, size - at));
+    hash.update(part);
+    parts.push(part);
+  }
+  writeFileSync(path, Buffer.concat(parts));
+  return { path, sha256: hash.digest('hex'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** lifeline's embedded server in a fresh data directory; `clear()` deletes received files between runs. */
+export async function benchServer(): Promise<{
+  server: LifelineServer;
+  endpoint: string;
+  clear(): void;
+  close(): Promise<void>;
+}> {
+  const dataDir = tempDir('lifeline-bench-server-');
+  const server = createServer({ dataDir, port: 0, synchronous: 'normal' });
+  await server.start();
+  return {
+    server,
+    endpoint: `http://127.0.0.1:${server.port}/files/`,
+    // Finished uploads stay in the server's record; only their bytes go, so 100 MB runs do not pile up.
+    clear: () => {
+      for (const name of readdirSync(server.uploadsDirectory)) rmSync(join(server.uploadsDirectory, name));
+    },
+    close: async () => {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Transport = 'undici' | 'fetch';
+
+export interface LifelineRun {
+  path: string;
+  endpoint: string;
+  chunkSize: number;
+  transport: Transport;
+  /** Hash the file before the clock starts (lifeline caches the digest per FileSource). */
+  preHashed: boolean;
+  backoff?: Backoff;
+  maxAttempts?: number;
+}
+
+export interface RunResult {
+  ms: number;
+  /** HTTP requests the client made (each carries headers the proxy counts). */
+  requests: number;
+  /** What the client itself counts as sent (lifeline only). */
+  bytesSent?: number;
+}
+
+/** One lifeline upload; a fresh transport each run, closed afterwards. */
+export async function lifelineUpload(run: LifelineRun): Promise<RunResult> {
+  const undici = run.transport === 'undici' ? undiciTusTransport() : undefined;
+  const inner: TusTransport = undici ? undici.transport : fetchTransport();
+  let requests = 0;
+  const transport: TusTransport = (request) => {
+    requests++;
+    return inner(request);
+  };
+  try {
+    const preOpened = run.preHashed ? await FileSource.open(run.path) : undefined;
+    if (preOpened) await preOpened.sha256();
+    const started = performance.now();
+    const source = preOpened ?? (await FileSource.open(run.path));
+    try {
+      const upload = new ResumableUpload({
+        source,
+        endpoint: run.endpoint,
+        chunkSizeBytes: run.chunkSize,
+        transport,
+        ...(run.backoff ? { backoff: run.backoff } : {}),
+        ...(run.maxAttempts ? { maxAttempts: run.maxAttempts } : {}),
+      });
+      const result = await upload.start();
+      return { ms: performance.now() - started, requests, bytesSent: result.bytesSent };
+    } finally {
+      await source.close();
+    }
+  } finally {
+    await undici?.close();
+  }
+}
+
+export interface TusJsRun {
+  path: string;
+  sha256: string;
+  endpoint: string;
+  chunkSize: number;
+  retryDelays?: number[];
+}
+
+/**
+ * One tus-js-client upload from an fs.ReadStream (its Node file source: each chunk is read with its own
+ * ranged stream). It gets the same metadata as lifeline sends — the SHA-256 computed beforehand, outside
+ * the clock — so the server does the same verification for both.
+ */
+export function tusJsUpload(run: TusJsRun): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    let requests = 0;
+    const stream = createReadStream(run.path);
+    const started = performance.now();
+    const upload = new tus.Upload(stream, {
+      endpoint: run.endpoint,
+      chunkSize: run.chunkSize,
+      retryDelays: run.retryDelays ?? [],
+      metadata: { filename: 'payload.bin', sha256: run.sha256 },
+      storeFingerprintForResuming: false,
+      removeFingerprintOnSuccess: true,
+      onBeforeRequest: () => {
+        requests++;
+      },
+      onSuccess: () => {
+        stream.destroy();
+        resolve({ ms: performance.now() - started, requests });
+      },
+      onError: (error) => {
+        stream.destroy();
+        reject(error);
+      },
+    });
+    upload.start();
+  });
+}

@@ -1,0 +1,199 @@
+/**
+ * bench/upload: lifeline's ResumableUpload against tus-js-client, both uploading the same file to the same
+ * server (lifeline's embedded one: @tus/server with @tus/file-store, SHA-256 checked at completion).
+ *
+ * 1. Throughput at 4 MiB and 1 MiB chunks, the contenders interleaved round by round (rotating who goes
+ *    first) so a slow spell of the machine hurts all alike; medians. lifeline hashes the whole file
+ *    (SHA-256, sent as metadata and verified by the server) before its first byte goes out; tus-js-client
+ *    does not. Both figures are shown: with that hashing in the clock and without (digest computed first).
+ *    The bar uses the figure with hashing, because that is the time a caller of `start()` waits for the
+ *    file to be on the server; tus-js-client gets the same sha256 metadata (computed outside its clock), so
+ *    the server's work is identical.
+ * 2. Every connection reset after an exponentially distributed number of client→server bytes (mean
+ *    16 MiB, the same seeds for each client): bytes sent again as a share of the file, from the chaos
+ *    proxy's count minus the file and the request headers (per-request header size measured on a run
+ *    without faults).
+ */
+import { ChaosProxy } from '../src/testing/index.js';
+import { formatRatio } from './harness.js';
+import {
+  benchServer,
+  lifelineUpload,
+  MiB,
+  type RunResult,
+  randomFile,
+  type Transport,
+  tusJsUpload,
+} from './upload-rig.js';
+import { resetProxy } from './upload-resets.js';
+
+const CHUNKS = [4 * MiB, 1 * MiB];
+const MEAN_RESET_BYTES = 16 * MiB;
+/** tus-js-client's retry delays; attempts reset whenever the offset advances (in both clients). */
+const RETRY_DELAYS_MS = [0, 100, 200, 500, 1000];
+const RETRY_SCHEDULE = [...RETRY_DELAYS_MS, ...RETRY_DELAYS_MS, ...RETRY_DELAYS_MS, ...RETRY_DELAYS_MS];
+const lifelineBackoff = {
+  maxDelayMs: Math.max(...RETRY_DELAYS_MS),
+  delayMs: (attempt: number) => RETRY_DELAYS_MS[(attempt - 1) % RETRY_DELAYS_MS.length] as number,
+};
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+const mbps = (bytes: number, ms: number) => bytes / MiB / (ms / 1000);
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+const chunkLabel = (chunk: number) => `${chunk / MiB} MiB`;
+
+interface Contender {
+  name: string;
+  run: (chunkSize: number, endpoint: string) => Promise<RunResult>;
+}
+
+export async function benchUpload(quick: boolean): Promise<void> {
+  const size = (quick ? 32 : 100) * MiB;
+  const rounds = quick ? 3 : 5;
+  const seeds = quick ? [1, 2] : [1, 2, 3, 4, 5];
+  const file = randomFile(size);
+  const rig = await benchServer();
+  try {
+    const lifeline = (transport: Transport, preHashed: boolean) => (chunkSize: number, endpoint: string) =>
+      lifelineUpload({ path: file.path, endpoint, chunkSize, transport, preHashed });
+    const contenders: Contender[] = [
+      {
+        name: 'tus-js-client 4.3.1',
+        run: (chunkSize, endpoint) => tusJsUpload({ path: file.path, sha256: file.sha256, endpoint, chunkSize }),
+      },
+      { name: 'lifeline undici, SHA-256 included', run: lifeline('undici', false) },
+      { name: 'lifeline undici, SHA-256 excluded', run: lifeline('undici', true) },
+      { name: 'lifeline fetch,  SHA-256 included', run: lifeline('fetch', false) },
+      { name: 'lifeline fetch,  SHA-256 excluded', run: lifeline('fetch', true) },
+    ];
+
+    // 1. Throughput.
+    const throughput = new Map<number, number[]>(); // chunk → median MB/s per contender
+    for (const chunk of CHUNKS) {
+      const samples = contenders.map(() => [] as number[]);
+      for (const contender of contenders) {
+        await contender.run(chunk, rig.endpoint); // warm-up
+        rig.clear();
+      }
+      for (let round = 0; round < rounds; round++) {
+        for (let i = 0; i < contenders.length; i++) {
+          const index = (i + round) % contenders.length;
+          gc();
+          const { ms } = await (contenders[index] as Contender).run(chunk, rig.endpoint);
+          rig.clear();
+          samples[index]?.push(mbps(size, ms));
+        }
+      }
+      throughput.set(
+        chunk,
+        samples.map((values) => median(values)),
+      );
+    }
+    const uploads = rig.server.uploads();
+    const intact = uploads.every((upload) => upload.verified && upload.sha256 === file.sha256);
+    console.log(
+      `\nthroughput, ${size / MiB} MB file to lifeline's server on loopback, median of ${rounds} interleaved rounds` +
+        ` (MB = 2^20 bytes; ${uploads.length} uploads, ${intact ? 'all' : 'NOT all'} verified by the server's SHA-256)`,
+    );
+    const width = Math.max(...contenders.map((contender) => contender.name.length));
+    console.log(`  ${''.padEnd(width)}  ${CHUNKS.map((chunk) => `${chunkLabel(chunk)} chunks`.padEnd(24)).join('')}`);
+    for (const [index, contender] of contenders.entries()) {
+      const cells = CHUNKS.map((chunk) => {
+        const values = throughput.get(chunk) as number[];
+        const value = values[index] as number;
+        const ratio = index === 0 ? '' : ` ${formatRatio(value / (values[0] as number))}`;
+        return `${value.toFixed(1).padStart(7)} MB/s${ratio}`.padEnd(24);
+      });
+      console.log(`  ${contender.name.padEnd(width)}  ${cells.join('')}`);
+    }
+    for (const chunk of CHUNKS) {
+      const values = throughput.get(chunk) as number[];
+      const ratio = (values[1] as number) / (values[0] as number);
+      console.log(
+        `  bar: lifeline (undici, SHA-256 included) ≥ 1.00× tus-js-client at ${chunkLabel(chunk)} (aim 1.20×) → ` +
+          `${formatRatio(ratio)} ${pass(ratio >= 1)}`,
+      );
+    }
+
+    // 2. Resets.
+    console.log(
+      `\nre-sent bytes: every connection reset after Exp(mean ${MEAN_RESET_BYTES / MiB} MiB) client→server bytes,` +
+        ` seeds ${seeds.join(', ')} for each client; ${size / MiB} MB file`,
+    );
+    console.log(`  retry delays ${RETRY_DELAYS_MS.join('/')} ms for both (attempts reset when the offset advances)`);
+    const faultContenders: Array<{ name: string; run: (chunk: number, endpoint: string) => Promise<RunResult> }> = [
+      {
+        name: 'tus-js-client 4.3.1',
+        run: (chunkSize, endpoint) =>
+          tusJsUpload({ path: file.path, sha256: file.sha256, endpoint, chunkSize, retryDelays: RETRY_SCHEDULE }),
+      },
+      ...(['undici', 'fetch'] as const).map((transport) => ({
+        name: `lifeline ${transport}`,
+        run: (chunkSize: number, endpoint: string) =>
+          lifelineUpload({
+            path: file.path,
+            endpoint,
+            chunkSize,
+            transport,
+            preHashed: true,
+            backoff: lifelineBackoff,
+            maxAttempts: RETRY_SCHEDULE.length,
+          }),
+      })),
+    ];
+    const header =
+      '  client               chunk   header B/req  resets  requests  overlaps  re-sent        share    time';
+    console.log(header);
+    const shares = new Map<string, number>();
+    for (const chunk of CHUNKS) {
+      for (const contender of faultContenders) {
+        // A run without faults through the proxy: what the headers of one request weigh.
+        const clean = await new ChaosProxy({ upstream: { port: rig.server.port } }).start();
+        const cleanRun = await contender.run(chunk, `${clean.url}/files/`);
+        const headerBytes = (clean.counters.bytesUpstream - size) / cleanRun.requests;
+        await clean.stop();
+        rig.clear();
+        let resent = 0;
+        let resets = 0;
+        let requests = 0;
+        let overlaps = 0;
+        let ms = 0;
+        for (const seed of seeds) {
+          const faulty = await resetProxy(rig.server.port, seed, MEAN_RESET_BYTES);
+          const result = await contender.run(chunk, `${faulty.proxy.url}/files/`);
+          const { bytesUpstream, resetsInjected } = faulty.proxy.counters;
+          await faulty.stop();
+          rig.clear();
+          resent += bytesUpstream - size - result.requests * headerBytes;
+          resets += resetsInjected;
+          requests += result.requests;
+          overlaps += faulty.overlaps;
+          ms += result.ms;
+        }
+        const share = resent / (size * seeds.length);
+        shares.set(`${contender.name}@${chunk}`, share);
+        console.log(
+          `  ${contender.name.padEnd(19)}  ${chunkLabel(chunk).padEnd(6)}  ${headerBytes.toFixed(0).padStart(12)}` +
+            `  ${String(resets).padStart(6)}  ${String(requests).padStart(8)}  ${String(overlaps).padStart(8)}` +
+            `  ${(resent / MiB).toFixed(2).padStart(8)} MB  ${(share * 100).toFixed(2).padStart(6)}%` +
+            `  ${(ms / 1000).toFixed(1).padStart(5)} s`,
+        );
+      }
+    }
+    for (const chunk of CHUNKS) {
+      const reference = shares.get(`tus-js-client 4.3.1@${chunk}`) as number;
+      const ours = shares.get(`lifeline undici@${chunk}`) as number;
+      const ok = ours <= reference / 2;
+      console.log(
+        `  bar: lifeline (undici) re-sends ≤ half of tus-js-client's share at ${chunkLabel(chunk)} → ` +
+          `${(ours * 100).toFixed(2)}% vs ${(reference * 100).toFixed(2)}% ` +
+          `(${reference > 0 ? formatRatio(ours / reference) : 'n/a'}) ${pass(ok)}`,
+      );
+    }
+  } finally {
+    await rig.close();
+    file.remove();
+  }
+}

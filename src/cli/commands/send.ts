@@ -1,0 +1,105 @@
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openRuntime, type Runtime } from '../../node/runtime.js';
+import { type Command, EXIT, UsageError } from '../command.js';
+import { followUploads } from '../follow-uploads.js';
+import { untilInterrupted } from '../interrupt.js';
+import type { Output } from '../output.js';
+import { reportQueue } from '../queue-events.js';
+import { describeQueued, queueUpload, uploadFlags } from '../upload-queueing.js';
+
+const HELP = `lifeline send — upload files, resumably
+
+Usage: lifeline send <file...> [--to <tus endpoint>] [--priority N] [--limit <rate>] [--wait] [--json]
+
+Queues each file for a resumable (tus) upload: the agent sends it when the link is up, resuming from the
+last byte the server acknowledged after any drop, stall or restart. The same unchanged file is queued once.
+
+  --to <url>        tus endpoint (default: transfer.endpoint, or <server>/files/)
+  --priority N      higher goes first (default 0)
+  --limit <rate>    this upload's bandwidth, e.g. 2mbit, 256KB/s
+  --wait            upload now, with a progress bar per file, until done (exit 1 if any failed)
+  --json            events as JSON lines`;
+
+export const sendCommand: Command = {
+  name: 'send',
+  summary: 'queue files for resumable upload (--wait: upload now, with progress)',
+  help: HELP,
+  async run(args, output) {
+    const { values, positionals } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        to: { type: 'string' },
+        priority: { type: 'string' },
+        limit: { type: 'string' },
+        wait: { type: 'boolean' },
+        json: { type: 'boolean' },
+        config: { type: 'string' },
+      },
+    });
+    if (positionals.length === 0)
+      throw new UsageError('send needs at least one file, e.g. lifeline send notes.pdf --wait');
+    const flags = uploadFlags(values);
+    const runtime = await openRuntime(values.config === undefined ? {} : { configPath: values.config });
+    try {
+      const endpoint = values.to ?? runtime.uploadEndpoint;
+      const ids: number[] = [];
+      for (const path of positionals) {
+        const queued = await queueUpload(runtime, path, { endpoint, ...flags }).catch((error: unknown) => {
+          throw new UsageError((error as Error).message);
+        });
+        ids.push(queued.item.id);
+        if (values.json)
+          output.json({
+            event: queued.fresh ? 'queued' : 'known',
+            id: queued.item.id,
+            file: path,
+            status: queued.item.status,
+          });
+        else output.line(describeQueued(queued, basename(path)));
+      }
+      if (!values.wait) {
+        if (!values.json)
+          output.line("the agent sends them when the link is up ('lifeline agent'), or use --wait");
+        return EXIT.ok;
+      }
+      return await uploadNow(runtime, ids, output, values.json === true);
+    } finally {
+      await runtime.close();
+    }
+  },
+};
+
+/** Runs the worker here until the given items are completed or dead; Ctrl-C stops it (they stay queued). */
+async function uploadNow(runtime: Runtime, ids: number[], output: Output, json: boolean): Promise<number> {
+  const stopFollowing = followUploads(runtime, output, json);
+  const stopReporting = reportQueue(runtime.queue, output, json);
+  runtime.connectivity.start();
+  runtime.queue.start();
+  let interrupted = false;
+  void untilInterrupted().then(() => {
+    interrupted = true;
+  });
+  let finished = false;
+  while (!finished && !interrupted) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const items = await Promise.all(ids.map((id) => runtime.queue.get(id)));
+    finished = items.every(
+      (item) => item === undefined || item.status === 'completed' || item.status === 'dead',
+    );
+  }
+  await runtime.queue.stop(interrupted ? 2000 : 10_000);
+  stopFollowing();
+  stopReporting();
+  const items = await Promise.all(ids.map((id) => runtime.queue.get(id)));
+  const dead = items.filter((item) => item?.status === 'dead').length;
+  const sent = items.filter((item) => item?.status === 'completed').length;
+  if (json) output.json({ event: 'summary', sent, dead, waiting: ids.length - sent - dead });
+  else
+    output.line(
+      `${sent} of ${ids.length} sent${dead > 0 ? `, ${dead} failed ('lifeline uploads' says why)` : ''}${interrupted ? '; the rest stay queued' : ''}`,
+    );
+  return dead === 0 && sent === ids.length ? EXIT.ok : EXIT.failed;
+}

@@ -1,0 +1,130 @@
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatBytes } from '../../core/units.js';
+import { FileSource } from '../../node/file-source.js';
+import { openRuntime } from '../../node/runtime.js';
+import type { UploadOperation } from '../../node/upload-operation.js';
+import type { QueueItem } from '../../queue/types.js';
+import { type Command, EXIT } from '../command.js';
+import { type Output, paint, table } from '../output.js';
+import { ago, fromNow } from '../time-text.js';
+
+const HELP = `lifeline uploads — what is being uploaded, how far it got, and what failed and why
+
+Usage: lifeline uploads [--all] [--json]
+
+  --all    include completed uploads (default: the last 10)`;
+
+export const uploadsCommand: Command = {
+  name: 'uploads',
+  summary: 'show uploads in flight, how far they are, and what failed and why',
+  help: HELP,
+  async run(args, output) {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      options: { all: { type: 'boolean' }, json: { type: 'boolean' }, config: { type: 'string' } },
+    });
+    const runtime = await openRuntime(values.config === undefined ? {} : { configPath: values.config });
+    try {
+      const active = await runtime.queue.list({
+        kind: 'upload',
+        status: ['running', 'pending', 'dead'],
+        limit: 1000,
+      });
+      const completed = await runtime.queue.list({
+        kind: 'upload',
+        status: 'completed',
+        limit: values.all ? 1000 : 10,
+      });
+      const records = await runtime.uploadState.list();
+      const rows = await Promise.all([...active, ...completed].map(async (item) => describe(item, records)));
+      if (values.json) {
+        output.json(rows);
+        return EXIT.ok;
+      }
+      if (rows.length === 0) {
+        output.line("no uploads; 'lifeline send <file>' queues one");
+        return EXIT.ok;
+      }
+      const colour = { pending: 'yellow', running: 'blue', completed: 'green', dead: 'red' } as const;
+      const lines = [['ID', 'FILE', 'STATUS', 'PROGRESS', 'TRIES', 'NEXT', 'QUEUED', 'WHY']];
+      for (const row of rows) {
+        lines.push([
+          `#${row.id}`,
+          row.file,
+          paint(output, colour[row.status], row.status),
+          row.size === undefined
+            ? '?'
+            : `${formatBytes(row.acknowledgedBytes)} / ${formatBytes(row.size)} (${row.percent}%)`,
+          `${row.attempts}/${row.maxAttempts}`,
+          row.status === 'pending' ? fromNow(row.nextAttemptAtMs) : '',
+          ago(row.createdAtMs),
+          row.reason ?? '',
+        ]);
+      }
+      for (const line of table(lines)) output.line(line);
+      summary(output, rows);
+      return EXIT.ok;
+    } finally {
+      await runtime.close();
+    }
+  },
+};
+
+interface UploadRow {
+  id: number;
+  file: string;
+  path: string;
+  endpoint: string;
+  status: QueueItem['status'];
+  size: number | undefined;
+  acknowledgedBytes: number;
+  percent: number;
+  attempts: number;
+  maxAttempts: number;
+  nextAttemptAtMs: number;
+  createdAtMs: number;
+  reason?: string;
+}
+
+async function describe(
+  item: QueueItem,
+  records: Awaited<ReturnType<import('../../transfer/upload-state-store.js').UploadStateStore['list']>>,
+): Promise<UploadRow> {
+  const operation = item.payload as UploadOperation;
+  const source = await FileSource.open(operation.path).catch(() => undefined);
+  await source?.close();
+  const size = source?.size ?? (item.result as { size?: number } | undefined)?.size;
+  const record = source
+    ? records.find((r) => r.fingerprint === source.fingerprint && r.endpoint === operation.endpoint)
+    : undefined;
+  const acknowledgedBytes = item.status === 'completed' ? (size ?? 0) : (record?.offset ?? 0);
+  const reason =
+    item.status === 'dead'
+      ? item.deadReason
+      : (item.lastError?.message ?? (source ? undefined : 'the file is gone'));
+  return {
+    id: item.id,
+    file: basename(operation.path),
+    path: operation.path,
+    endpoint: operation.endpoint,
+    status: item.status,
+    size,
+    acknowledgedBytes,
+    percent: size ? Math.floor((acknowledgedBytes / size) * 100) : 0,
+    attempts: item.attempts,
+    maxAttempts: item.maxAttempts,
+    nextAttemptAtMs: item.nextAttemptAtMs,
+    createdAtMs: item.createdAtMs,
+    ...(reason ? { reason } : {}),
+  };
+}
+
+function summary(output: Output, rows: UploadRow[]): void {
+  const dead = rows.filter((row) => row.status === 'dead').length;
+  const waiting = rows.filter((row) => row.status === 'pending' || row.status === 'running').length;
+  output.line(
+    `${waiting} in flight or waiting${dead > 0 ? `, ${dead} failed — 'lifeline queue retry <id>' tries one again` : ''}`,
+  );
+}

@@ -1,0 +1,103 @@
+import { stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseDurationMs } from '../../core/units.js';
+import { DirectoryWatcher } from '../../node/directory-watcher.js';
+import { openRuntime } from '../../node/runtime.js';
+import { type Command, EXIT, UsageError } from '../command.js';
+import { followUploads } from '../follow-uploads.js';
+import { untilInterrupted } from '../interrupt.js';
+import { clockTime, paint } from '../output.js';
+import { reportQueue } from '../queue-events.js';
+import { describeQueued, queueUpload, uploadFlags } from '../upload-queueing.js';
+
+const HELP = `lifeline watch — upload each new or changed file in a directory
+
+Usage: lifeline watch <dir> [--to <tus endpoint>] [--settle 2s] [--interval 1s] [--recursive]
+                            [--priority N] [--limit <rate>] [--queue-only] [--json]
+
+Queues each new or changed file once it has stopped growing for --settle, and uploads it resumably (unless
+--queue-only, when a running agent does). Restarting is safe: a file already queued or sent unchanged is
+not queued again. Names starting with '.' and ending in .part, .tmp, .crdownload, .swp or ~ are ignored.`;
+
+export const watchCommand: Command = {
+  name: 'watch',
+  summary: 'upload each new or changed file in a directory, once it stops growing',
+  help: HELP,
+  async run(args, output) {
+    const { values, positionals } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        to: { type: 'string' },
+        settle: { type: 'string', default: '2s' },
+        interval: { type: 'string', default: '1s' },
+        recursive: { type: 'boolean' },
+        priority: { type: 'string' },
+        limit: { type: 'string' },
+        'queue-only': { type: 'boolean' },
+        json: { type: 'boolean' },
+        config: { type: 'string' },
+      },
+    });
+    const [target] = positionals;
+    if (!target) throw new UsageError('watch needs a directory, e.g. lifeline watch ./outbox');
+    const directory = resolve(target);
+    const info = await stat(directory).catch(() => undefined);
+    if (!info?.isDirectory()) throw new UsageError(`${directory} is not a directory`);
+    const flags = uploadFlags(values);
+    const settleMs = parseDurationMs(values.settle as string, '--settle');
+    const intervalMs = parseDurationMs(values.interval as string, '--interval');
+    const json = values.json === true;
+
+    const runtime = await openRuntime(values.config === undefined ? {} : { configPath: values.config });
+    const endpoint = values.to ?? runtime.uploadEndpoint;
+    const watcher = new DirectoryWatcher(directory, {
+      settleMs,
+      intervalMs,
+      recursive: values.recursive === true,
+    });
+    const say = (event: string, text: string, fields: Record<string, unknown>) => {
+      if (json) output.json({ event, at: new Date().toISOString(), ...fields });
+      else output.line(`${paint(output, 'grey', clockTime())} ${text}`);
+    };
+    watcher.on('ready', (file) => {
+      queueUpload(runtime, file.path, { endpoint, ...flags }).then(
+        (queued) => {
+          if (queued.fresh || !json) {
+            if (queued.fresh)
+              say('queued', describeQueued(queued, basename(file.path)), {
+                id: queued.item.id,
+                file: file.path,
+              });
+          }
+        },
+        (error: unknown) =>
+          say('error', paint(output, 'red', (error as Error).message), {
+            file: file.path,
+            error: (error as Error).message,
+          }),
+      );
+    });
+    watcher.on('error', ({ error }) =>
+      say('error', paint(output, 'red', `cannot read ${directory}: ${(error as Error).message}`), {}),
+    );
+    const stops = [followUploads(runtime, output, json), reportQueue(runtime.queue, output, json)];
+    say('watching', `watching ${directory} → ${endpoint}${values['queue-only'] ? ' (queueing only)' : ''}`, {
+      directory,
+      endpoint,
+    });
+    watcher.start();
+    if (!values['queue-only']) {
+      runtime.connectivity.start();
+      runtime.queue.start();
+    }
+    await untilInterrupted();
+    watcher.stop();
+    await runtime.queue.stop(5000);
+    for (const stop of stops) stop();
+    await runtime.close();
+    return EXIT.ok;
+  },
+};

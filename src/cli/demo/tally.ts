@@ -1,0 +1,74 @@
+import type { StateChange } from '../../policy/circuit-breaker.js';
+import type { ResumableUpload } from '../../transfer/resumable-upload.js';
+import type { DemoRig } from './rig.js';
+
+/** What the demo saw, for the live view and the report. */
+export class Tally {
+  readonly startedAtMs = Date.now();
+  readonly operationKeys = new Set<string>();
+  readonly breakerChanges: Array<StateChange & { atDemoMs: number }> = [];
+  readonly uploads = new Map<
+    number,
+    { file: string; sizeBytes: number; ackBytes: number; rate: number; done: boolean }
+  >();
+  /** Bytes every upload attempt sent, re-sent ones included. */
+  private readonly sentByAttempt = new Map<ResumableUpload, number>();
+  pushbacks = 0;
+  outageEndedAtMs: number | undefined;
+  linkBackAtMs: number | undefined;
+  faultsClearedAtMs: number | undefined;
+  drainedAtMs: number | undefined;
+  private readonly offs: Array<() => void> = [];
+
+  constructor(private readonly rig: DemoRig) {
+    const { runtime, server } = rig;
+    const breaker = runtime.registry.circuitBreaker(rig.breakerName);
+    this.offs.push(
+      breaker.on('stateChange', (change) =>
+        this.breakerChanges.push({ ...change, atDemoMs: Date.now() - this.startedAtMs }),
+      ),
+      server.on('pushback', () => this.pushbacks++),
+      runtime.connectivity.on('change', ({ to }) => {
+        if (to === 'online' && this.outageEndedAtMs !== undefined && this.linkBackAtMs === undefined)
+          this.linkBackAtMs = Date.now();
+      }),
+      runtime.uploads.on('started', ({ item, upload }) => {
+        const file = (item.payload as { path: string }).path.split('/').pop() ?? '';
+        const entry = this.uploads.get(item.id) ?? {
+          file,
+          sizeBytes: upload.source.size,
+          ackBytes: 0,
+          rate: 0,
+          done: false,
+        };
+        this.uploads.set(item.id, entry);
+        upload.on('progress', (progress) => {
+          this.sentByAttempt.set(upload, progress.bytesSent);
+          entry.ackBytes = progress.bytesAcknowledged;
+          entry.rate = progress.bytesPerSecond;
+        });
+        upload.on('completed', (result) => {
+          this.sentByAttempt.set(upload, result.bytesSent);
+          entry.ackBytes = result.size;
+          entry.done = true;
+        });
+      }),
+    );
+  }
+
+  get uploadBytesSent(): number {
+    let total = 0;
+    for (const sent of this.sentByAttempt.values()) total += sent;
+    return total;
+  }
+
+  /** Seconds since the demo began, as "00:23". */
+  clock(atMs = Date.now()): string {
+    const seconds = Math.floor((atMs - this.startedAtMs) / 1000);
+    return `${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`;
+  }
+
+  stop(): void {
+    for (const off of this.offs) off();
+  }
+}

@@ -1,0 +1,79 @@
+import { formatDuration } from '../../core/format.js';
+import { formatBytes } from '../../core/units.js';
+import { type Output, paint } from '../output.js';
+import { bar } from '../progress-board.js';
+import type { DemoRig } from './rig.js';
+import type { Phase } from './story.js';
+import type { Tally } from './tally.js';
+
+/** The live picture: link, quality, breaker, queue, server, uploads — redrawn in place on a terminal. */
+export class DemoView {
+  private drawn = 0;
+  private summarisedAtMs = 0;
+
+  constructor(
+    private readonly output: Output,
+    private readonly rig: DemoRig,
+    private readonly tally: Tally,
+  ) {}
+
+  async lines(phase: Phase, index: number, total: number): Promise<string[]> {
+    const { runtime, server } = this.rig;
+    const output = this.output;
+    const link = runtime.connectivity.snapshot();
+    const quality = runtime.quality.snapshot();
+    const breaker = runtime.registry.circuitBreaker(this.rig.breakerName).snapshot();
+    const queue = await runtime.queue.status();
+    const linkColour = link.state === 'online' ? 'green' : link.state === 'offline' ? 'red' : 'yellow';
+    const breakerText =
+      breaker.state === 'closed'
+        ? paint(output, 'green', 'closed')
+        : `${paint(output, breaker.state === 'open' ? 'red' : 'yellow', breaker.state)}${breaker.retryAfterMs > 0 ? ` — next trial in ${formatDuration(breaker.retryAfterMs)}` : ''}`;
+    const lines = [
+      `${paint(output, 'bold', `lifeline demo ${this.tally.clock()}`)}  act ${index + 1}/${total}: ${paint(output, 'bold', phase.name)} — ${phase.caption}`,
+      `  link     ${paint(output, linkColour, link.state)}: ${link.reason}`,
+      `  quality  ${quality.level} · score ${Math.round(quality.score * 100)}%${quality.latencyMs === undefined ? '' : ` · ${Math.round(quality.latencyMs)}ms`} · loss ${(quality.lossRate * 100).toFixed(1)}%`,
+      `  breaker  ${breakerText}`,
+      `  queue    pending ${queue.pending} · running ${queue.running} · completed ${queue.completed} · dead ${queue.dead}${queue.paused ? ' · paused' : ''}`,
+      `  server   ${server.operationCount} operations applied · ${server.uploads().length} files received · ${this.rig.proxy.counters.resetsInjected} resets injected`,
+    ];
+    for (const upload of this.tally.uploads.values()) {
+      const share = upload.sizeBytes === 0 ? 1 : upload.ackBytes / upload.sizeBytes;
+      lines.push(
+        `  upload   ${upload.file} ${bar(share)} ${String(Math.floor(share * 100)).padStart(3)}% ${formatBytes(upload.ackBytes)} / ${formatBytes(upload.sizeBytes)}${upload.done ? ' ✓' : ` ${formatBytes(upload.rate)}/s`}`,
+      );
+    }
+    return lines;
+  }
+
+  /** On a terminal, replace the previous picture; elsewhere (a log, CI), a one-line summary every few seconds. */
+  async draw(phase: Phase, index: number, total: number): Promise<void> {
+    if (!this.output.terminal) {
+      if (Date.now() - this.summarisedAtMs < 3000) return;
+      this.summarisedAtMs = Date.now();
+      this.output.line(await this.summary(phase));
+      return;
+    }
+    const lines = await this.lines(phase, index, total);
+    if (this.drawn > 0) this.output.write(`\u001b[${this.drawn}F\u001b[0J`);
+    for (const line of lines) this.output.line(line);
+    this.drawn = lines.length;
+  }
+
+  private async summary(phase: Phase): Promise<string> {
+    const { runtime, server } = this.rig;
+    const queue = await runtime.queue.status();
+    const breaker = runtime.registry.circuitBreaker(this.rig.breakerName).state;
+    return (
+      `${this.tally.clock()} ${phase.name}: link ${runtime.connectivity.state}, breaker ${breaker}, ` +
+      `queue ${queue.pending} pending / ${queue.completed} done, server ${server.operationCount} operations, ${server.uploads().length} files`
+    );
+  }
+
+  /** A line that stays above the live picture. */
+  event(text: string): void {
+    if (this.output.terminal && this.drawn > 0) this.output.write(`\u001b[${this.drawn}F\u001b[0J`);
+    this.drawn = 0;
+    this.output.line(`${paint(this.output, 'grey', this.tally.clock())} ${text}`);
+  }
+}

@@ -1,0 +1,68 @@
+import type { Output } from './output.js';
+
+/**
+ * Live lines, one per key (a file being uploaded). On a terminal the block is redrawn in place; elsewhere
+ * (a log, a pipe) a key's line is printed when it changes, at most every few seconds, and always when done.
+ */
+export class ProgressBoard {
+  private readonly lines = new Map<string, string>();
+  private drawnLines = 0;
+  private readonly printedAtMs = new Map<string, number>();
+
+  constructor(
+    private readonly output: Output,
+    private readonly live: boolean,
+    private readonly everyMs = 3000,
+  ) {}
+
+  set(key: string, line: string): void {
+    this.lines.set(key, line);
+    if (this.live) {
+      this.redraw();
+      return;
+    }
+    const nowMs = Date.now();
+    if (nowMs - (this.printedAtMs.get(key) ?? 0) < this.everyMs) return;
+    this.printedAtMs.set(key, nowMs);
+    this.output.line(line);
+  }
+
+  /** The final line of a key: printed for good, and no longer redrawn. */
+  done(key: string, line: string): void {
+    if (this.live) {
+      this.lines.delete(key);
+      this.clear();
+      this.output.line(line);
+      this.redraw();
+    } else {
+      this.output.line(line);
+    }
+  }
+
+  /** Prints a line above the live block. */
+  note(line: string): void {
+    if (this.live) this.clear();
+    this.output.line(line);
+    if (this.live) this.redraw();
+  }
+
+  private clear(): void {
+    if (this.drawnLines === 0) return;
+    this.output.write(`\u001b[${this.drawnLines}F\u001b[0J`);
+    this.drawnLines = 0;
+  }
+
+  private redraw(): void {
+    this.clear();
+    for (const line of this.lines.values()) this.output.line(line);
+    this.drawnLines = this.lines.size;
+  }
+}
+
+const BAR_WIDTH = 20;
+
+/** "[██████░░░░]" for a share 0..1. */
+export function bar(share: number): string {
+  const filled = Math.max(0, Math.min(BAR_WIDTH, Math.round(share * BAR_WIDTH)));
+  return `[${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}]`;
+}

@@ -1,0 +1,65 @@
+import { formatBytes, parseBytesPerSecond } from '../core/units.js';
+import { FileSource } from '../node/file-source.js';
+import type { Runtime } from '../node/runtime.js';
+import { uploadOperation } from '../node/upload-operation.js';
+import type { QueueItem } from '../queue/types.js';
+import { UsageError } from './command.js';
+
+export interface QueuedUpload {
+  item: QueueItem;
+  /** False when this exact file (same path, size and time) was already queued or sent to this endpoint. */
+  fresh: boolean;
+  size: number;
+}
+
+/**
+ * Queues a file for upload. The idempotency key is the file's fingerprint and the endpoint, so the same
+ * unchanged file is queued once however often it is offered (a restarted `watch`, a repeated `send`), and
+ * a changed file gets a new item.
+ */
+export async function queueUpload(
+  runtime: Runtime,
+  path: string,
+  options: { endpoint: string; priority: number; bytesPerSecond?: number },
+): Promise<QueuedUpload> {
+  const source = await FileSource.open(path);
+  await source.close();
+  const operation = uploadOperation(source.path, options.endpoint, {
+    ...(options.bytesPerSecond === undefined ? {} : { bytesPerSecond: options.bytesPerSecond }),
+  });
+  let fresh = false;
+  const off = runtime.queue.on('enqueued', () => {
+    fresh = true;
+  });
+  try {
+    const item = await runtime.queue.enqueue('upload', operation, {
+      priority: options.priority,
+      idempotencyKey: `upload:${source.fingerprint}:${operation.endpoint}`,
+    });
+    return { item, fresh, size: source.size };
+  } finally {
+    off();
+  }
+}
+
+/** Reads --limit and --priority the way send and watch both take them. */
+export function uploadFlags(values: { limit?: string | undefined; priority?: string | undefined }): {
+  priority: number;
+  bytesPerSecond?: number;
+} {
+  const priority = Number(values.priority ?? '0');
+  if (!Number.isInteger(priority))
+    throw new UsageError(`--priority: use an integer, not '${values.priority}'`);
+  return {
+    priority,
+    ...(values.limit === undefined ? {} : { bytesPerSecond: parseBytesPerSecond(values.limit, '--limit') }),
+  };
+}
+
+export function describeQueued(queued: QueuedUpload, name: string): string {
+  const what = `#${queued.item.id} ${name} (${formatBytes(queued.size)})`;
+  if (queued.fresh) return `queued ${what}`;
+  return queued.item.status === 'completed'
+    ? `already sent ${what}`
+    : `already queued ${what} (${queued.item.status})`;
+}

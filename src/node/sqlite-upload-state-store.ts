@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import type { UploadRecord, UploadStateStore } from '../transfer/upload-state-store.js';
+import { type OpenOptions, openDatabase, type SchemaSpec, type SqliteDatabase } from './sqlite.js';
+import { stateDirectory } from './state-dir.js';
+
+const SCHEMA: SchemaSpec = {
+  name: 'upload state',
+  applicationId: 0x4c4c5531, // "LLU1"
+  migrations: [
+    `CREATE TABLE uploads (
+       fingerprint TEXT NOT NULL,
+       endpoint TEXT NOT NULL,
+       record TEXT NOT NULL,
+       PRIMARY KEY (fingerprint, endpoint)
+     )`,
+  ],
+};
+
+/**
+ * Upload URLs on disk (default `uploads.db` in the state directory), so an upload interrupted by a crash
+ * resumes the same server upload. Written with synchronous=FULL: the record of a created upload must
+ * survive, or a restart would create a second one and re-send every byte.
+ */
+export class SqliteUploadStateStore implements UploadStateStore {
+  readonly path: string;
+  private readonly db: SqliteDatabase;
+  private readonly statements;
+
+  constructor(options: OpenOptions & { path?: string } = {}) {
+    this.path = options.path ?? join(stateDirectory(), 'uploads.db');
+    this.db = openDatabase(this.path, SCHEMA, options);
+    this.statements = {
+      get: this.db.prepare('SELECT record FROM uploads WHERE fingerprint = ? AND endpoint = ?'),
+      put: this.db.prepare(
+        `INSERT INTO uploads (fingerprint, endpoint, record) VALUES (?, ?, ?)
+         ON CONFLICT (fingerprint, endpoint) DO UPDATE SET record = excluded.record`,
+      ),
+      remove: this.db.prepare('DELETE FROM uploads WHERE fingerprint = ? AND endpoint = ?'),
+      list: this.db.prepare('SELECT record FROM uploads ORDER BY rowid'),
+    };
+  }
+
+  async get(fingerprint: string, endpoint: string) {
+    const row = this.statements.get.get(fingerprint, endpoint) as { record: string } | undefined;
+    return row ? (JSON.parse(row.record) as UploadRecord) : undefined;
+  }
+
+  async put(record: UploadRecord) {
+    this.statements.put.run(record.fingerprint, record.endpoint, JSON.stringify(record));
+  }
+
+  async remove(fingerprint: string, endpoint: string) {
+    this.statements.remove.run(fingerprint, endpoint);
+  }
+
+  async list() {
+    return (this.statements.list.all() as Array<{ record: string }>).map(
+      (row) => JSON.parse(row.record) as UploadRecord,
+    );
+  }
+
+  async close() {
+    if (this.db.open) this.db.close();
+  }
+}

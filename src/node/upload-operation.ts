@@ -1,0 +1,101 @@
+import { resolve } from 'node:path';
+import { InvalidOptionError } from '../core/errors.js';
+import { Emitter, type EventSource } from '../core/events.js';
+import type { QueueItem } from '../queue/types.js';
+import type { Handler } from '../queue/worker.js';
+import type { ByteThrottle } from '../transfer/byte-throttle.js';
+import { ResumableUpload, type ResumableUploadOptions } from '../transfer/resumable-upload.js';
+import type { TusTransport } from '../transfer/tus-transport.js';
+import type { UploadStateStore } from '../transfer/upload-state-store.js';
+import { FileSource } from './file-source.js';
+
+/** The `upload` operation: a file to send to a tus endpoint. Plain JSON, kept in the queue. */
+export interface UploadOperation {
+  /** Absolute path of the file. */
+  path: string;
+  /** The tus endpoint, e.g. http://127.0.0.1:8080/files/. */
+  endpoint: string;
+  /** This upload's own bandwidth limit. */
+  bytesPerSecond?: number;
+  chunkSizeBytes?: number;
+  metadata?: Record<string, string>;
+}
+
+export interface UploadOperationResult {
+  url: string;
+  size: number;
+  sha256: string;
+  bytesSent: number;
+  resumedFromOffset: number;
+  durationMs: number;
+}
+
+/** Each upload as it starts, so a view can follow its progress. */
+export interface UploadRunEvents {
+  started: { item: QueueItem; upload: ResumableUpload };
+}
+
+export function uploadOperation(
+  path: string,
+  endpoint: string,
+  options: Omit<UploadOperation, 'path' | 'endpoint'> = {},
+): UploadOperation {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new InvalidOptionError(
+      `upload: '${endpoint}' is not an absolute URL of a tus endpoint (like http://127.0.0.1:8080/files/)`,
+    );
+  }
+  return { ...options, path: resolve(path), endpoint: url.href };
+}
+
+/**
+ * The handler of the `upload` kind: a resumable tus upload of the file, resuming the server upload it
+ * started before a crash (the state store remembers its URL), sharing the global bandwidth limit and the
+ * link's connectivity. A file gone → dead letter with that reason; a file changed → sent again whole.
+ */
+export function uploadHandler(options: {
+  stateStore: UploadStateStore;
+  transport?: TusTransport;
+  throttle?: ByteThrottle;
+  connectivity?: ResumableUploadOptions['connectivity'];
+  stallTimeoutMs?: number;
+  chunkSizeBytes?: number;
+  headersFor?: (url: URL) => Record<string, string>;
+}): { handler: Handler<UploadOperation, UploadOperationResult>; events: EventSource<UploadRunEvents> } {
+  const events = new (class extends Emitter<UploadRunEvents> {
+    started(event: UploadRunEvents['started']) {
+      this.emit('started', event);
+    }
+  })();
+  const handler: Handler<UploadOperation, UploadOperationResult> = async (operation, { item, signal }) => {
+    const source = await FileSource.open(operation.path);
+    const upload = new ResumableUpload({
+      source,
+      endpoint: operation.endpoint,
+      stateStore: options.stateStore,
+      headers: options.headersFor?.(new URL(operation.endpoint)) ?? {},
+      ...(options.transport ? { transport: options.transport } : {}),
+      ...(options.throttle ? { throttle: options.throttle } : {}),
+      ...(options.connectivity ? { connectivity: options.connectivity } : {}),
+      ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
+      ...((operation.chunkSizeBytes ?? options.chunkSizeBytes) === undefined
+        ? {}
+        : { chunkSizeBytes: (operation.chunkSizeBytes ?? options.chunkSizeBytes) as number }),
+      ...(operation.bytesPerSecond === undefined ? {} : { bytesPerSecond: operation.bytesPerSecond }),
+      ...(operation.metadata ? { metadata: operation.metadata } : {}),
+    });
+    const stop = () => void upload.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    events.started({ item, upload });
+    try {
+      return await upload.start();
+    } finally {
+      signal.removeEventListener('abort', stop);
+      await source.close();
+    }
+  };
+  return { handler, events };
+}

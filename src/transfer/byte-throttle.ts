@@ -1,0 +1,44 @@
+import { type Clock, realClock } from '../core/clock.js';
+import { requireNumber } from '../core/validate.js';
+
+/** How much sending may run ahead after a quiet spell. */
+const BURST_MS = 50;
+
+/**
+ * A bandwidth limit in bytes per second. Uploads take bytes from it before sending them, so the link is
+ * shared politely; one throttle can be shared by every upload (a global limit), and each upload can have
+ * its own too. Each `take` reserves the next free interval of the link (virtual scheduling, as in GCRA),
+ * so callers go in arrival order and none starves. The rate can change while uploads run.
+ */
+export class ByteThrottle {
+  private rate: number | undefined;
+  private nextFreeAtMs = 0;
+  private readonly clock: Clock;
+
+  /** `bytesPerSecond` undefined: no limit. */
+  constructor(options: { bytesPerSecond?: number; clock?: Clock } = {}) {
+    this.clock = options.clock ?? realClock;
+    this.setRate(options.bytesPerSecond);
+  }
+
+  get bytesPerSecond(): number | undefined {
+    return this.rate;
+  }
+
+  /** Changes the limit from now on (undefined removes it). */
+  setRate(bytesPerSecond: number | undefined): void {
+    if (bytesPerSecond !== undefined) requireNumber('ByteThrottle', 'bytesPerSecond', bytesPerSecond, 1);
+    this.rate = bytesPerSecond;
+    this.nextFreeAtMs = Math.min(this.nextFreeAtMs, this.clock.now());
+  }
+
+  /** Resolves when `bytes` may be sent; rejects with the signal's reason if it aborts first. */
+  async take(bytes: number, signal?: AbortSignal): Promise<void> {
+    const rate = this.rate;
+    if (rate === undefined) return;
+    const nowMs = this.clock.now();
+    const startAtMs = Math.max(nowMs - BURST_MS, this.nextFreeAtMs);
+    this.nextFreeAtMs = startAtMs + (bytes / rate) * 1000;
+    if (startAtMs > nowMs) await this.clock.sleep(startAtMs - nowMs, signal);
+  }
+}

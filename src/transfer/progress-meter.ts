@@ -1,0 +1,38 @@
+import type { Clock } from '../core/clock.js';
+import type { UploadEvents } from './upload-events.js';
+
+const EVERY_MS = 250;
+
+/** Turns bytes sent into progress events a person can read: a smoothed rate and an ETA, four times a second. */
+export class ProgressMeter {
+  private last: { atMs: number; sent: number; bytesPerSecond: number };
+  private measured = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly totalBytes: number,
+  ) {
+    this.last = { atMs: clock.now(), sent: 0, bytesPerSecond: 0 };
+  }
+
+  /** The event to emit now, or undefined when the last one was too recent (unless `force`). */
+  next(sent: number, acknowledged: number, force: boolean): UploadEvents['progress'] | undefined {
+    const nowMs = this.clock.now();
+    const last = this.last;
+    if (!force && nowMs - last.atMs < EVERY_MS) return undefined;
+    const elapsedS = (nowMs - last.atMs) / 1000;
+    const instant = elapsedS > 0 ? (sent - last.sent) / elapsedS : last.bytesPerSecond;
+    const bytesPerSecond = this.measured ? 0.7 * last.bytesPerSecond + 0.3 * instant : instant;
+    this.measured = this.measured || elapsedS > 0;
+    this.last = { atMs: nowMs, sent, bytesPerSecond };
+    const remaining = this.totalBytes - acknowledged;
+    return {
+      bytesSent: sent,
+      bytesAcknowledged: acknowledged,
+      totalBytes: this.totalBytes,
+      bytesPerSecond,
+      // No estimate from a rate of nearly nothing: it would promise years.
+      ...(bytesPerSecond >= 1 ? { etaMs: (remaining / bytesPerSecond) * 1000 } : {}),
+    };
+  }
+}

@@ -1,0 +1,460 @@
+import { linkedController } from '../core/abort.js';
+import { type Classifier, classify as defaultClassify } from '../core/classify.js';
+import { type Clock, realClock } from '../core/clock.js';
+import { TimeoutError } from '../core/errors.js';
+import { Emitter } from '../core/events.js';
+import type { Failure } from '../core/failure.js';
+import { requireInteger, requireNumber } from '../core/validate.js';
+import { type Backoff, exponentialBackoff } from '../policy/backoff.js';
+import type { ByteSource } from './byte-source.js';
+import { ByteThrottle } from './byte-throttle.js';
+import { ProgressMeter } from './progress-meter.js';
+import { parseOffset, TUS_VERSION, type TusCapabilities } from './tus-protocol.js';
+import { GONE, stallMessage, statusError, TusRequests, TusStatusError } from './tus-requests.js';
+import { fetchTransport, type TusTransport } from './tus-transport.js';
+import { ChecksumMismatchError, TusProtocolError } from './upload-errors.js';
+import type { UploadEvents, UploadResult } from './upload-events.js';
+import type { UploadStateStore } from './upload-state-store.js';
+import { Watchdog } from './watchdog.js';
+
+export interface ResumableUploadOptions {
+  source: ByteSource;
+  /** The tus endpoint uploads are created at, e.g. http://127.0.0.1:8080/files/. */
+  endpoint: string;
+  /** Bytes per PATCH. Default 4 MiB. */
+  chunkSizeBytes?: number;
+  /** Extra Upload-Metadata (filename and sha256 are always sent). */
+  metadata?: Record<string, string>;
+  /** Headers for every request (credentials). */
+  headers?: Record<string, string>;
+  /** Default on `fetch`; lifeline/node has a faster one on undici. */
+  transport?: TusTransport;
+  /** Remembers the upload URL across restarts. Without one, a restart starts from zero. */
+  stateStore?: UploadStateStore;
+  /** Consecutive failures without the offset advancing before giving up. Default 10. */
+  maxAttempts?: number;
+  /** Between attempts. Default exponential 1 s → 30 s, full jitter. */
+  backoff?: Backoff;
+  /** No byte moved for this long aborts the request; the upload resumes from the server's offset. Default 30 s. */
+  stallTimeoutMs?: number;
+  /** Limit for OPTIONS, HEAD, POST and DELETE. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** While the link is offline the upload waits for it instead of spending attempts. */
+  connectivity?: { readonly state: string; waitForOnline(options?: { signal?: AbortSignal }): Promise<void> };
+  /** A limit shared with other uploads. */
+  throttle?: ByteThrottle;
+  /** This upload's own limit (changeable: `setBytesPerSecond`). */
+  bytesPerSecond?: number;
+  classify?: Classifier;
+  clock?: Clock;
+}
+
+export type UploadState = 'idle' | 'uploading' | 'paused' | 'completed' | 'failed' | 'aborted';
+
+const SLICE_BYTES = 64 * 1024;
+const MAX_RECREATIONS = 3;
+
+/**
+ * A tus 1.0 upload that resumes from the last byte the server acknowledged — after a dropped connection,
+ * a stalled link, or a killed process (with a state store). The server's offset is the only truth: after
+ * any failure the client asks for it before sending again. The attempt counter resets whenever the
+ * offset advances, so a long upload over a flaky link keeps going as long as it makes progress.
+ */
+export class ResumableUpload extends Emitter<UploadEvents> {
+  readonly source: ByteSource;
+  readonly endpoint: string;
+  private readonly options: ResumableUploadOptions;
+  private readonly clock: Clock;
+  private readonly classify: Classifier;
+  private readonly backoff: Backoff;
+  private readonly chunkSizeBytes: number;
+  private readonly stallTimeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly requests: TusRequests;
+  private readonly transport: TusTransport;
+  private readonly ownThrottle: ByteThrottle;
+  private readonly lifetime = new AbortController();
+  private current: AbortController | undefined;
+  private running: Promise<UploadResult> | undefined;
+  private resumeWaiters: Array<() => void> = [];
+  private status: UploadState = 'idle';
+  private uploadUrl: string | undefined;
+  private acknowledged = 0;
+  private sent = 0;
+  private readonly meter: ProgressMeter;
+  private capabilities: TusCapabilities | undefined;
+
+  constructor(options: ResumableUploadOptions) {
+    super();
+    this.options = options;
+    this.source = options.source;
+    this.endpoint = new URL(options.endpoint).href;
+    this.clock = options.clock ?? realClock;
+    this.classify = options.classify ?? defaultClassify;
+    this.backoff = options.backoff ?? exponentialBackoff({ initialDelayMs: 1000, maxDelayMs: 30_000 });
+    this.chunkSizeBytes = requireInteger(
+      'ResumableUpload',
+      'chunkSizeBytes',
+      options.chunkSizeBytes ?? 4 * 1024 * 1024,
+      1,
+    );
+    this.stallTimeoutMs = requireNumber(
+      'ResumableUpload',
+      'stallTimeoutMs',
+      options.stallTimeoutMs ?? 30_000,
+      1,
+    );
+    this.maxAttempts = requireInteger('ResumableUpload', 'maxAttempts', options.maxAttempts ?? 10, 1);
+    this.transport = options.transport ?? fetchTransport();
+    const requestTimeoutMs = requireNumber(
+      'ResumableUpload',
+      'requestTimeoutMs',
+      options.requestTimeoutMs ?? 30_000,
+      1,
+    );
+    this.requests = new TusRequests(this.transport, this.clock, requestTimeoutMs, options.headers ?? {});
+    this.meter = new ProgressMeter(this.clock, this.source.size);
+    this.ownThrottle = new ByteThrottle({
+      clock: this.clock,
+      ...(options.bytesPerSecond ? { bytesPerSecond: options.bytesPerSecond } : {}),
+    });
+  }
+
+  get state(): UploadState {
+    return this.status;
+  }
+
+  /** The upload's URL on the server, once created. */
+  get url(): string | undefined {
+    return this.uploadUrl;
+  }
+
+  /** The last offset the server acknowledged. */
+  get offset(): number {
+    return this.acknowledged;
+  }
+
+  /** Runs the upload to completion (or failure); calling it again returns the same promise. */
+  start(): Promise<UploadResult> {
+    this.running ??= this.run().then(
+      (result) => {
+        this.status = 'completed';
+        return result;
+      },
+      (error: unknown) => {
+        if (this.status !== 'aborted') this.status = 'failed';
+        throw error;
+      },
+    );
+    return this.running;
+  }
+
+  /** Stops sending (the request in flight is cut) until `resume()`. */
+  pause(): void {
+    if (this.status !== 'uploading') return;
+    this.status = 'paused';
+    this.current?.abort(new DOMException('upload paused', 'AbortError'));
+  }
+
+  resume(): void {
+    if (this.status !== 'paused') return;
+    this.status = 'uploading';
+    for (const wake of this.resumeWaiters.splice(0)) wake();
+  }
+
+  /** Changes this upload's own bandwidth limit while it runs (undefined: none). */
+  setBytesPerSecond(bytesPerSecond: number | undefined): void {
+    this.ownThrottle.setRate(bytesPerSecond);
+  }
+
+  /** Stops for good. `terminate` also deletes the partial upload on the server and forgets it locally. */
+  async abort(options: { terminate?: boolean } = {}): Promise<void> {
+    this.status = 'aborted';
+    this.lifetime.abort(new DOMException('upload aborted', 'AbortError'));
+    for (const wake of this.resumeWaiters.splice(0)) wake();
+    await this.running?.catch(() => {});
+    if (!options.terminate) return;
+    if (this.uploadUrl)
+      await this.requests.terminate(this.uploadUrl, new AbortController().signal).catch(() => {});
+    await this.options.stateStore?.remove(this.source.fingerprint, this.endpoint);
+  }
+
+  private async run(): Promise<UploadResult> {
+    const startedMs = this.clock.now();
+    this.status = 'uploading';
+    const signal = this.lifetime.signal;
+    const { source, endpoint } = this;
+    await source.verify?.();
+    const sha256 = await source.sha256();
+    const store = this.options.stateStore;
+    const saved = await store?.get(source.fingerprint, endpoint);
+    let url = saved && saved.sha256 === sha256 && saved.size === source.size ? saved.uploadUrl : undefined;
+    let needSync = url !== undefined;
+    let failures = 0;
+    let recreations = 0;
+    let offset = 0;
+    let resumedFromOffset: number | undefined;
+    let expiresAtMs = saved?.expiresAtMs;
+
+    for (;;) {
+      await this.gates(signal);
+      try {
+        this.capabilities ??= await this.requests.capabilities(endpoint, signal);
+        this.checkSize();
+        if (!url) {
+          const created = await this.requests.create(endpoint, source.size, this.metadata(sha256), signal);
+          ({ url, expiresAtMs } = created);
+          offset = 0;
+          needSync = false;
+          await this.remember(url, sha256, 0, expiresAtMs);
+          this.emit('created', { url });
+        }
+        this.uploadUrl = url;
+        if (needSync) {
+          const serverOffset = await this.requests.offset(url, signal);
+          if (serverOffset === GONE) throw GONE;
+          if (serverOffset > offset) failures = 0; // bytes of the failed request arrived: that is progress
+          offset = serverOffset;
+          needSync = false;
+          this.emit('resumed', {
+            url,
+            offset,
+            reason: resumedFromOffset === undefined ? 'restart' : 'retry',
+          });
+        }
+        resumedFromOffset ??= offset;
+        this.acknowledged = offset;
+        if (offset >= source.size) break;
+        const next = await this.patch(url, offset, sha256);
+        if (next > offset) failures = 0;
+        offset = next;
+        this.acknowledged = offset;
+        this.emit('chunkAcknowledged', { offset, totalBytes: source.size });
+        this.progress(true);
+        await this.remember(url, sha256, offset, expiresAtMs);
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        if (error instanceof SourceFailure) throw await this.sourceFailed(error.error, url);
+        if (this.isPaused()) {
+          needSync = true;
+          continue;
+        }
+        if (error === GONE) {
+          if (++recreations > MAX_RECREATIONS)
+            throw new TusProtocolError(`the server keeps losing upload ${url}; giving up`);
+          this.emit('expired', { url: url ?? endpoint });
+          await store?.remove(source.fingerprint, endpoint);
+          url = undefined;
+          continue;
+        }
+        const failure = this.classify(error);
+        if (failure.status === 409) {
+          needSync = true; // offset mismatch: ask the server what it has
+          continue;
+        }
+        if (!failure.retryable) throw error;
+        needSync = url !== undefined;
+        if (this.isLinkDown(failure)) continue; // the gate waits for the link; no attempt spent
+        failures++;
+        if (failures >= this.maxAttempts) throw error;
+        const delayMs =
+          failure.retryAfterMs && failure.retryAfterMs > 0
+            ? failure.retryAfterMs
+            : this.backoff.delayMs(failures);
+        this.emit('retry', {
+          attempt: failures,
+          delayMs,
+          failure,
+          attemptsRemaining: this.maxAttempts - failures,
+        });
+        await this.clock.sleep(delayMs, signal);
+      }
+    }
+    await store?.remove(source.fingerprint, endpoint);
+    const result: UploadResult = {
+      url: url as string,
+      size: source.size,
+      sha256,
+      bytesSent: this.sent,
+      resumedFromOffset: resumedFromOffset ?? 0,
+      durationMs: this.clock.now() - startedMs,
+    };
+    this.emit('completed', result);
+    return result;
+  }
+
+  /** One PATCH of up to a chunk; returns the server's new offset. */
+  private async patch(url: string, offset: number, sha256: string): Promise<number> {
+    const end = Math.min(offset + this.chunkSizeBytes, this.source.size);
+    const chunk = await this.source.slice(offset, end).catch((error: unknown) => {
+      throw new SourceFailure(error);
+    });
+    const { controller, dispose } = linkedController(this.lifetime.signal);
+    this.current = controller;
+    const watchdog = new Watchdog(this.clock, this.stallTimeoutMs, () => {
+      this.emit('stalled', { offset, stallTimeoutMs: this.stallTimeoutMs });
+      controller.abort(
+        new TimeoutError(this.stallTimeoutMs, 'upload', stallMessage(this.stallTimeoutMs, offset)),
+      );
+    });
+    const headers = this.requests.headers({
+      'upload-offset': String(offset),
+      'content-type': 'application/offset+octet-stream',
+      ...(await this.chunkChecksum(chunk)),
+    });
+    try {
+      const response = await this.transport({
+        method: 'PATCH',
+        url,
+        headers,
+        body: this.slices(chunk, controller.signal, watchdog),
+        bodyLength: chunk.length,
+        signal: controller.signal,
+      });
+      if (response.status === 204 || response.status === 200) {
+        const next = parseOffset(response.header('upload-offset'));
+        if (next === undefined || next < offset || next > end) {
+          throw new TusProtocolError(
+            `the tus server acknowledged an impossible offset (${next}) for bytes ${offset}–${end}`,
+          );
+        }
+        return next;
+      }
+      const error = await statusError(response, 'sending bytes');
+      if (end === this.source.size && (response.status === 460 || /sha-?256/i.test(error.body))) {
+        throw new ChecksumMismatchError(
+          error.body || `HTTP ${response.status}; sent sha256 ${sha256}`,
+          error,
+        );
+      }
+      throw error;
+    } catch (error) {
+      throw controller.signal.aborted && !this.lifetime.signal.aborted && !this.isPaused()
+        ? controller.signal.reason
+        : error;
+    } finally {
+      watchdog.stop();
+      dispose();
+      this.current = undefined;
+    }
+  }
+
+  /** The chunk in slices, each taken from the bandwidth limits; progress feeds the stall watchdog. */
+  private async *slices(
+    chunk: Uint8Array,
+    signal: AbortSignal,
+    watchdog: Watchdog,
+  ): AsyncGenerator<Uint8Array> {
+    const limit = Math.min(
+      this.ownThrottle.bytesPerSecond ?? Infinity,
+      this.options.throttle?.bytesPerSecond ?? Infinity,
+    );
+    // Under a limit, a slice is at most 100 ms of it: waits stay short and the rate smooth.
+    const sliceBytes = Math.max(
+      1024,
+      Math.min(SLICE_BYTES, Number.isFinite(limit) ? Math.floor(limit / 10) : SLICE_BYTES),
+    );
+    for (let at = 0; at < chunk.length; at += sliceBytes) {
+      const piece = chunk.subarray(at, at + sliceBytes);
+      await this.ownThrottle.take(piece.length, signal);
+      await this.options.throttle?.take(piece.length, signal);
+      watchdog.touch();
+      yield piece;
+      this.sent += piece.length;
+      watchdog.touch();
+      this.progress(false);
+    }
+  }
+
+  private progress(force: boolean): void {
+    if (!this.listening('progress')) return;
+    const event = this.meter.next(this.sent, this.acknowledged, force);
+    if (event) this.emit('progress', event);
+  }
+
+  /** Paused: wait for resume. Offline: wait for the link (no attempt is spent on a link that is down). */
+  private async gates(signal: AbortSignal): Promise<void> {
+    while (this.isPaused()) await new Promise<void>((resolve) => this.resumeWaiters.push(resolve));
+    if (signal.aborted) throw signal.reason;
+    const link = this.options.connectivity;
+    if (link && link.state === 'offline') {
+      this.emit('waitingForLink', { offset: this.acknowledged });
+      await link.waitForOnline({ signal });
+    }
+  }
+
+  /**
+   * The source failed (the file was deleted or changed): retrying this upload cannot help. The partial
+   * upload of the old content is dropped, on the server and here; the caller decides whether to start anew.
+   */
+  private async sourceFailed(error: unknown, url: string | undefined): Promise<unknown> {
+    await this.options.stateStore?.remove(this.source.fingerprint, this.endpoint);
+    if (url) await this.requests.terminate(url, new AbortController().signal).catch(() => {});
+    return error;
+  }
+
+  /** A method, not a property read, so the compiler does not assume the state cannot change under us. */
+  private isPaused(): boolean {
+    return this.status === 'paused';
+  }
+
+  private isLinkDown(failure: Failure): boolean {
+    return failure.kind === 'offline' || this.options.connectivity?.state === 'offline';
+  }
+
+  private checkSize(): void {
+    const max = this.capabilities?.maxSizeBytes;
+    if (max !== undefined && this.source.size > max) {
+      throw new TusStatusError(
+        { status: 413, header: () => null, text: async () => '' },
+        `the server accepts uploads up to ${max} bytes; this one is ${this.source.size}`,
+        'checking the size',
+      );
+    }
+  }
+
+  private metadata(sha256: string): Record<string, string> {
+    return {
+      ...(this.source.name === undefined ? {} : { filename: this.source.name }),
+      ...this.options.metadata,
+      sha256,
+    };
+  }
+
+  /** With the checksum extension, each chunk carries its SHA-1 and a corrupted chunk is refused (and re-sent). */
+  private async chunkChecksum(chunk: Uint8Array): Promise<Record<string, string>> {
+    const capabilities = this.capabilities;
+    if (!capabilities?.extensions.has('checksum') || !capabilities.checksumAlgorithms.has('sha1')) return {};
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-1', chunk as Uint8Array<ArrayBuffer>));
+    return { 'upload-checksum': `sha1 ${btoa(String.fromCharCode(...digest))}` };
+  }
+
+  private async remember(
+    url: string,
+    sha256: string,
+    offset: number,
+    expiresAtMs: number | undefined,
+  ): Promise<void> {
+    const store = this.options.stateStore;
+    if (!store) return;
+    const saved = await store.get(this.source.fingerprint, this.endpoint);
+    await store.put({
+      fingerprint: this.source.fingerprint,
+      endpoint: this.endpoint,
+      uploadUrl: url,
+      size: this.source.size,
+      sha256,
+      createdAtMs: saved?.uploadUrl === url ? saved.createdAtMs : this.clock.now(),
+      ...(expiresAtMs === undefined ? {} : { expiresAtMs }),
+      offset,
+      updatedAtMs: this.clock.now(),
+    });
+  }
+}
+
+/** Marks an error that came from the source, not from the network. */
+class SourceFailure {
+  constructor(readonly error: unknown) {}
+}
+
+export { TUS_VERSION };

@@ -1,0 +1,34 @@
+import type { Failure } from '../core/failure.js';
+
+export interface UploadResult {
+  url: string;
+  size: number;
+  sha256: string;
+  /** Bytes this run sent, re-sent ones included: compare with `size` to see what the faults cost. */
+  bytesSent: number;
+  /** Where this run started: above 0 when it resumed an earlier upload. */
+  resumedFromOffset: number;
+  durationMs: number;
+}
+
+export interface UploadEvents {
+  created: { url: string };
+  /** Continued from the server's offset: after a restart, or after a failure. */
+  resumed: { url: string; offset: number; reason: 'restart' | 'retry' };
+  progress: {
+    bytesSent: number;
+    bytesAcknowledged: number;
+    totalBytes: number;
+    bytesPerSecond: number;
+    etaMs?: number;
+  };
+  chunkAcknowledged: { offset: number; totalBytes: number };
+  /** No byte moved for the stall timeout: the request was cut, and the upload resumes. */
+  stalled: { offset: number; stallTimeoutMs: number };
+  retry: { attempt: number; delayMs: number; failure: Failure; attemptsRemaining: number };
+  /** The server no longer had the upload (expired or deleted): it starts cleanly anew. */
+  expired: { url: string };
+  /** The link is down: waiting for it, without spending attempts. */
+  waitingForLink: { offset: number };
+  completed: UploadResult;
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import type { UploadRecord, UploadStateStore } from '../../src/transfer/upload-state-store.js';
+
+/** The behaviour every UploadStateStore must have. */
+export function describeUploadStateStore(name: string, open: () => { store: UploadStateStore; reopen?: () => UploadStateStore }) {
+  const record = (fingerprint: string, endpoint = 'http://h/files/', offset = 0): UploadRecord => ({
+    fingerprint,
+    endpoint,
+    uploadUrl: `${endpoint}${fingerprint}`,
+    size: 1000,
+    sha256: 'ab'.repeat(32),
+    createdAtMs: 1,
+    expiresAtMs: 86_400_000,
+    offset,
+    updatedAtMs: 2,
+  });
+
+  describe(`UploadStateStore contract: ${name}`, () => {
+    it('keeps one record per (fingerprint, endpoint), replacing it on put', async () => {
+      const { store } = open();
+      await store.put(record('a'));
+      await store.put(record('a', 'http://other/files/'));
+      await store.put(record('a', 'http://h/files/', 500));
+      expect(await store.get('a', 'http://h/files/')).toEqual(record('a', 'http://h/files/', 500));
+      expect((await store.list()).length).toBe(2);
+      expect(await store.get('b', 'http://h/files/')).toBeUndefined();
+    });
+
+    it('forgets a record on remove', async () => {
+      const { store } = open();
+      await store.put(record('a'));
+      await store.remove('a', 'http://h/files/');
+      expect(await store.get('a', 'http://h/files/')).toBeUndefined();
+      expect(await store.list()).toEqual([]);
+    });
+
+    it('keeps records across a reopen, when it persists', async () => {
+      const { store, reopen } = open();
+      if (!reopen) return;
+      await store.put(record('kept', 'http://h/files/', 700));
+      await store.close?.();
+      expect(await reopen().get('kept', 'http://h/files/')).toEqual(record('kept', 'http://h/files/', 700));
+    });
+  });
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { lifelineAsync } from './support/cli.js';
+
+describe('lifeline demo', () => {
+  it('plays the story end to end and reports nothing lost and nothing applied twice', async () => {
+    const result = await lifelineAsync(['demo', '--quick', '--json']);
+    const events = result.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(result.status, result.stderr).toBe(0);
+    expect(events.filter((event) => event.event === 'act').map((event) => event.act)).toEqual([
+      'healthy',
+      'flaky',
+      'outage',
+      'pushback',
+      'recovery',
+    ]);
+    expect(events.some((event) => event.event === 'link' && event.state === 'offline')).toBe(true);
+    const report = events.find((event) => event.event === 'report') as {
+      ok: boolean;
+      operations: { queued: number; delivered: number; lost: number; duplicates: number };
+      files: { count: number; identical: number; resentShare: number };
+      faults: { outageMs: number; pushbacks: number };
+      recovery: { drainedAfterFaultsMs?: number };
+      breaker: Array<{ to: string }>;
+    };
+    expect(report.ok).toBe(true);
+    expect(report.operations.queued).toBeGreaterThan(50);
+    expect(report.operations).toMatchObject({ lost: 0, duplicates: 0 });
+    expect(report.operations.delivered).toBe(report.operations.queued);
+    expect(report.files).toMatchObject({ count: 3, identical: 3 });
+    expect(report.faults.outageMs).toBeGreaterThan(0);
+    expect(report.faults.pushbacks).toBeGreaterThan(0);
+    expect(report.recovery.drainedAfterFaultsMs).toBeDefined();
+    expect(report.breaker.map((change) => change.to)).toContain('open');
+  }, 120_000);
+});

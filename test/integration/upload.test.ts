@@ -1,0 +1,127 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FileSource } from '../../src/node/file-source.js';
+import { BytesSource, ChecksumMismatchError, MemoryUploadStateStore, ResumableUpload, TimeoutError } from '../../src/index.js';
+import { MiB, randomFile, sha256, uploadRig } from './support/upload-fixtures.js';
+import { sleep } from './support/tcp.js';
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+async function rig(...args: Parameters<typeof uploadRig>) {
+  const value = await uploadRig(...args);
+  cleanup.push(() => value.close());
+  return value;
+}
+
+describe('ResumableUpload against @tus/server on real sockets', () => {
+  it('resumes after a reset at ~80% and re-sends at most one chunk; the file arrives byte-identical', async () => {
+    const size = 20 * MiB;
+    const chunkSizeBytes = 1 * MiB;
+    const { server, proxy, transport, endpoint } = await rig([
+      { name: 'cut', type: 'reset', afterBytes: Math.floor(size * 0.8), direction: 'upstream' },
+    ]);
+    const file = randomFile(size);
+    const upload = new ResumableUpload({ source: await FileSource.open(file.path), endpoint, transport, chunkSizeBytes });
+    const resumed: number[] = [];
+    upload.on('resumed', ({ offset }) => resumed.push(offset));
+    const result = await upload.start();
+
+    expect(proxy.counters.resetsInjected).toBe(1);
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0]).toBeGreaterThan(size * 0.7);
+    const resentBytes = proxy.counters.bytesUpstream - size;
+    expect(resentBytes).toBeLessThanOrEqual(chunkSizeBytes + 64 * 1024); // one chunk, plus request headers
+    const [stored] = server.uploads();
+    expect(stored).toMatchObject({ size, sha256: sha256(file.bytes), verified: true });
+    expect(result.sha256).toBe(sha256(file.bytes));
+  });
+
+  it('detects a stall mid-chunk, cuts it, and resumes', async () => {
+    const { server, proxy, transport, endpoint } = await rig([
+      { name: 'stall', type: 'stall', afterBytes: 3 * MiB, direction: 'upstream' },
+    ]);
+    const file = randomFile(6 * MiB);
+    const upload = new ResumableUpload({ source: await FileSource.open(file.path), endpoint, transport, stallTimeoutMs: 800 });
+    const stalls: number[] = [];
+    upload.on('stalled', ({ offset }) => {
+      stalls.push(offset);
+      proxy.removeToxic('stall');
+    });
+    await upload.start();
+    expect(stalls).toHaveLength(1);
+    expect(server.uploads()[0]?.sha256).toBe(sha256(file.bytes));
+  });
+
+  it('a black hole ends in a timeout, not a hang', async () => {
+    const { transport, endpoint } = await rig([{ type: 'blackhole', direction: 'upstream' }]);
+    const upload = new ResumableUpload({
+      source: new BytesSource(new Uint8Array(1000)),
+      endpoint,
+      transport,
+      requestTimeoutMs: 400,
+      stallTimeoutMs: 400,
+      maxAttempts: 2,
+      backoff: { delayMs: () => 50, maxDelayMs: 50 },
+    });
+    const started = Date.now();
+    await expect(upload.start()).rejects.toBeInstanceOf(TimeoutError);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('holds a 1 MB/s limit within 10% over a multi-second upload', async () => {
+    const { server, transport, endpoint } = await rig();
+    const limit = 1024 * 1024;
+    const file = randomFile(4 * MiB);
+    const upload = new ResumableUpload({ source: await FileSource.open(file.path), endpoint, transport, bytesPerSecond: limit });
+    const result = await upload.start();
+    const measured = result.size / (result.durationMs / 1000);
+    expect(measured).toBeGreaterThan(limit * 0.9);
+    expect(measured).toBeLessThan(limit * 1.1);
+    expect(server.uploads()).toHaveLength(1);
+  });
+
+  it('starts cleanly anew when the server let the partial upload expire', async () => {
+    const { server, transport, endpoint } = await rig([], { uploadExpirationMs: 1000, uploadSweepIntervalMs: 200 });
+    const file = randomFile(3 * MiB);
+    const stateStore = new MemoryUploadStateStore();
+    const first = new ResumableUpload({ source: await FileSource.open(file.path), endpoint, transport, stateStore, chunkSizeBytes: MiB });
+    first.on('chunkAcknowledged', () => void first.abort());
+    await first.start().catch(() => {});
+    const firstUrl = first.url;
+    await sleep(2000);
+
+    const second = new ResumableUpload({ source: await FileSource.open(file.path), endpoint, transport, stateStore, chunkSizeBytes: MiB });
+    const expired: string[] = [];
+    second.on('expired', ({ url }) => expired.push(url));
+    const result = await second.start();
+    expect(expired).toEqual([firstUrl]);
+    expect(result.resumedFromOffset).toBe(0);
+    expect(result.url).not.toBe(firstUrl);
+    expect(server.uploads().map((upload) => upload.sha256)).toEqual([sha256(file.bytes)]);
+  });
+
+  it('reports a checksum mismatch naming both hashes, and the server keeps nothing', async () => {
+    const { server, transport, endpoint } = await rig();
+    const bytes = new Uint8Array(300_000).fill(7);
+    const source = new BytesSource(bytes);
+    const lie = 'f'.repeat(64);
+    source.sha256 = async () => lie;
+    const error = await new ResumableUpload({ source, endpoint, transport }).start().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ChecksumMismatchError);
+    expect((error as Error).message).toContain(lie);
+    expect((error as Error).message).toContain(sha256(bytes));
+    expect(server.uploads()).toEqual([]);
+  });
+
+  it('a size the server refuses (413) fails at once with a clear error', async () => {
+    const { transport, endpoint } = await rig([], { maxUploadBytes: MiB });
+    const upload = new ResumableUpload({ source: new BytesSource(new Uint8Array(2 * MiB)), endpoint, transport });
+    const started = Date.now();
+    const error = await upload.start().catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ status: 413 });
+    expect((error as Error).message).toMatch(/up to 1048576 bytes; this one is 2097152/);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
