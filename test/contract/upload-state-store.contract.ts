@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { UploadRecord, UploadStateStore } from '../../src/transfer/upload-state-store.js';
 
 /** The behaviour every UploadStateStore must have. */
-export function describeUploadStateStore(name: string, open: () => { store: UploadStateStore; reopen?: () => UploadStateStore }) {
+export function describeUploadStateStore(
+  name: string,
+  open: () => { store: UploadStateStore; reopen?: () => UploadStateStore },
+) {
   const record = (fingerprint: string, endpoint = 'http://h/files/', offset = 0): UploadRecord => ({
     fingerprint,
     endpoint,

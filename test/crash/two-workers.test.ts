@@ -12,8 +12,14 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-function drain(path: string): { child: ChildProcess; exited: Promise<number | null>; completed: () => number } {
-  const child = spawn(process.execPath, ['--import', 'tsx', DRAINER, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+function drain(path: string): {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  completed: () => number;
+} {
+  const child = spawn(process.execPath, ['--import', 'tsx', DRAINER, path], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
   child.stdout?.setEncoding('utf8');
   child.stdout?.on('data', (text: string) => {

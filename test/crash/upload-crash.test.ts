@@ -18,7 +18,9 @@ type Event = { event: string; url?: string; offset?: number; reason?: string; re
 /** Runs the uploader; kills it with SIGKILL `killAfterAckMs` after its first acknowledged chunk, if given. */
 function run(args: string[], killAfterAckMs?: number): Promise<{ events: Event[]; code: number | null }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', UPLOADER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', UPLOADER, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const events: Event[] = [];
     let pending = '';
     child.stdout.setEncoding('utf8');
@@ -29,7 +31,11 @@ function run(args: string[], killAfterAckMs?: number): Promise<{ events: Event[]
       for (const line of lines) {
         const event = JSON.parse(line) as Event;
         events.push(event);
-        if (event.event === 'ack' && killAfterAckMs !== undefined && events.filter((e) => e.event === 'ack').length === 1) {
+        if (
+          event.event === 'ack' &&
+          killAfterAckMs !== undefined &&
+          events.filter((e) => e.event === 'ack').length === 1
+        ) {
           setTimeout(() => child.kill('SIGKILL'), killAfterAckMs);
         }
       }
@@ -67,7 +73,8 @@ describe('upload crash test', () => {
         expect(resumed?.url).toBe(created[0]?.url);
         expect(resumed?.offset ?? 0).toBeGreaterThanOrEqual(highestAck); // never back to zero, never behind the server
       }
-      for (const event of events) if (event.event === 'ack') highestAck = Math.max(highestAck, event.offset ?? 0);
+      for (const event of events)
+        if (event.event === 'ack') highestAck = Math.max(highestAck, event.offset ?? 0);
     }
     expect(runs.length).toBeGreaterThanOrEqual(3);
     const [stored] = server.uploads();

@@ -15,7 +15,9 @@ afterEach(async () => {
 });
 
 const events = (command: RunningCommand) =>
-  command.lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+  command.lines
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 describe('lifeline watch', () => {
   it('uploads each file of a burst once, waits for growing files, and uploads nothing twice after a restart', async () => {
@@ -23,14 +25,21 @@ describe('lifeline watch', () => {
     await server.start();
     const running = server;
     const cwd = tempDir('lifeline-watch-cwd-');
-    writeFileSync(join(cwd, 'lifeline.config.json'), JSON.stringify({ server: server.url, queue: { synchronous: 'normal' } }));
+    writeFileSync(
+      join(cwd, 'lifeline.config.json'),
+      JSON.stringify({ server: server.url, queue: { synchronous: 'normal' } }),
+    );
     const env = { LIFELINE_HOME: tempDir('lifeline-watch-home-') };
     const dir = tempDir('lifeline-outbox-');
     const args = ['watch', dir, '--settle', '400ms', '--interval', '100ms', '--json'];
     const start = async () => {
       watcher = startLifeline(args, { cwd, env });
       const command = watcher;
-      await until(() => events(command).some((event) => event.event === 'watching'), 20_000, 'watch to start');
+      await until(
+        () => events(command).some((event) => event.event === 'watching'),
+        20_000,
+        'watch to start',
+      );
       return command;
     };
 
@@ -59,7 +68,8 @@ describe('lifeline watch', () => {
     expect(uploads.map((upload) => upload.filename).sort()).toEqual(
       [...contents.keys()].filter((name) => name !== '.hidden').sort(),
     );
-    for (const upload of uploads) expect(upload.sha256).toBe(sha256(Buffer.from(contents.get(upload.filename ?? '') ?? '')));
+    for (const upload of uploads)
+      expect(upload.sha256).toBe(sha256(Buffer.from(contents.get(upload.filename ?? '') ?? '')));
 
     watcher?.child.kill('SIGINT');
     expect(await watcher?.exited).toBe(0);

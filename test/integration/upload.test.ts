@@ -1,8 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  BytesSource,
+  ChecksumMismatchError,
+  MemoryUploadStateStore,
+  ResumableUpload,
+  TimeoutError,
+} from '../../src/index.js';
 import { FileSource } from '../../src/node/file-source.js';
-import { BytesSource, ChecksumMismatchError, MemoryUploadStateStore, ResumableUpload, TimeoutError } from '../../src/index.js';
-import { MiB, randomFile, sha256, uploadRig } from './support/upload-fixtures.js';
 import { sleep } from './support/tcp.js';
+import { MiB, randomFile, sha256, uploadRig } from './support/upload-fixtures.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -23,7 +29,12 @@ describe('ResumableUpload against @tus/server on real sockets', () => {
       { name: 'cut', type: 'reset', afterBytes: Math.floor(size * 0.8), direction: 'upstream' },
     ]);
     const file = randomFile(size);
-    const upload = new ResumableUpload({ source: await FileSource.open(file.path), endpoint, transport, chunkSizeBytes });
+    const upload = new ResumableUpload({
+      source: await FileSource.open(file.path),
+      endpoint,
+      transport,
+      chunkSizeBytes,
+    });
     const resumed: number[] = [];
     upload.on('resumed', ({ offset }) => resumed.push(offset));
     const result = await upload.start();
@@ -43,7 +54,12 @@ describe('ResumableUpload against @tus/server on real sockets', () => {
       { name: 'stall', type: 'stall', afterBytes: 3 * MiB, direction: 'upstream' },
     ]);
     const file = randomFile(6 * MiB);
-    const upload = new ResumableUpload({ source: await FileSource.open(file.path), endpoint, transport, stallTimeoutMs: 800 });
+    const upload = new ResumableUpload({
+      source: await FileSource.open(file.path),
+      endpoint,
+      transport,
+      stallTimeoutMs: 800,
+    });
     const stalls: number[] = [];
     upload.on('stalled', ({ offset }) => {
       stalls.push(offset);
@@ -74,7 +90,12 @@ describe('ResumableUpload against @tus/server on real sockets', () => {
     const { server, transport, endpoint } = await rig();
     const limit = 1024 * 1024;
     const file = randomFile(4 * MiB);
-    const upload = new ResumableUpload({ source: await FileSource.open(file.path), endpoint, transport, bytesPerSecond: limit });
+    const upload = new ResumableUpload({
+      source: await FileSource.open(file.path),
+      endpoint,
+      transport,
+      bytesPerSecond: limit,
+    });
     const result = await upload.start();
     const measured = result.size / (result.durationMs / 1000);
     expect(measured).toBeGreaterThan(limit * 0.9);
@@ -83,16 +104,31 @@ describe('ResumableUpload against @tus/server on real sockets', () => {
   });
 
   it('starts cleanly anew when the server let the partial upload expire', async () => {
-    const { server, transport, endpoint } = await rig([], { uploadExpirationMs: 1000, uploadSweepIntervalMs: 200 });
+    const { server, transport, endpoint } = await rig([], {
+      uploadExpirationMs: 1000,
+      uploadSweepIntervalMs: 200,
+    });
     const file = randomFile(3 * MiB);
     const stateStore = new MemoryUploadStateStore();
-    const first = new ResumableUpload({ source: await FileSource.open(file.path), endpoint, transport, stateStore, chunkSizeBytes: MiB });
+    const first = new ResumableUpload({
+      source: await FileSource.open(file.path),
+      endpoint,
+      transport,
+      stateStore,
+      chunkSizeBytes: MiB,
+    });
     first.on('chunkAcknowledged', () => void first.abort());
     await first.start().catch(() => {});
     const firstUrl = first.url;
     await sleep(2000);
 
-    const second = new ResumableUpload({ source: await FileSource.open(file.path), endpoint, transport, stateStore, chunkSizeBytes: MiB });
+    const second = new ResumableUpload({
+      source: await FileSource.open(file.path),
+      endpoint,
+      transport,
+      stateStore,
+      chunkSizeBytes: MiB,
+    });
     const expired: string[] = [];
     second.on('expired', ({ url }) => expired.push(url));
     const result = await second.start();
@@ -108,7 +144,9 @@ describe('ResumableUpload against @tus/server on real sockets', () => {
     const source = new BytesSource(bytes);
     const lie = 'f'.repeat(64);
     source.sha256 = async () => lie;
-    const error = await new ResumableUpload({ source, endpoint, transport }).start().catch((caught: unknown) => caught);
+    const error = await new ResumableUpload({ source, endpoint, transport })
+      .start()
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ChecksumMismatchError);
     expect((error as Error).message).toContain(lie);
     expect((error as Error).message).toContain(sha256(bytes));
@@ -117,7 +155,11 @@ describe('ResumableUpload against @tus/server on real sockets', () => {
 
   it('a size the server refuses (413) fails at once with a clear error', async () => {
     const { transport, endpoint } = await rig([], { maxUploadBytes: MiB });
-    const upload = new ResumableUpload({ source: new BytesSource(new Uint8Array(2 * MiB)), endpoint, transport });
+    const upload = new ResumableUpload({
+      source: new BytesSource(new Uint8Array(2 * MiB)),
+      endpoint,
+      transport,
+    });
     const started = Date.now();
     const error = await upload.start().catch((caught: unknown) => caught);
     expect(error).toMatchObject({ status: 413 });

@@ -20,7 +20,7 @@ export class Tally {
   drainedAtMs: number | undefined;
   private readonly offs: Array<() => void> = [];
 
-  constructor(private readonly rig: DemoRig) {
+  constructor(rig: DemoRig) {
     const { runtime, server } = rig;
     const breaker = runtime.registry.circuitBreaker(rig.breakerName);
     this.offs.push(

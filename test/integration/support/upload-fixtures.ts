@@ -20,7 +20,12 @@ export function randomFile(size: number, name = 'payload.bin'): { path: string; 
 
 /** lifeline's server (tus at /files/) behind a chaos proxy, and a keep-alive tus transport. */
 export async function uploadRig(toxics: ToxicSpec[] = [], serverOptions: Partial<ServerOptions> = {}) {
-  const server: LifelineServer = createServer({ dataDir: tempDir('lifeline-tus-'), port: 0, synchronous: 'normal', ...serverOptions });
+  const server: LifelineServer = createServer({
+    dataDir: tempDir('lifeline-tus-'),
+    port: 0,
+    synchronous: 'normal',
+    ...serverOptions,
+  });
   await server.start();
   const proxy = await new ChaosProxy({ upstream: { port: server.port }, toxics, seed: 5 }).start();
   const tus = undiciTusTransport();

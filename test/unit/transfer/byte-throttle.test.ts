@@ -6,7 +6,8 @@ describe('ByteThrottle', () => {
     const clock = new FakeClock(10_000);
     const throttle = new ByteThrottle({ bytesPerSecond: 1000, clock });
     const doneAt: Array<[string, number]> = [];
-    const take = (name: string, bytes: number) => throttle.take(bytes).then(() => doneAt.push([name, clock.now() - 10_000]));
+    const take = (name: string, bytes: number) =>
+      throttle.take(bytes).then(() => doneAt.push([name, clock.now() - 10_000]));
     const all = Promise.all([take('a', 500), take('b', 500), take('c', 500)]);
     await clock.runAll();
     await all;

@@ -31,7 +31,8 @@ export class MemoryTusServer {
 
   readonly transport: TusTransport = async (request) => {
     this.requests.push(`${request.method} ${new URL(request.url).pathname}`);
-    if (request.method === 'OPTIONS') return respond(204, { 'tus-extension': this.extensions, 'tus-version': '1.0.0' });
+    if (request.method === 'OPTIONS')
+      return respond(204, { 'tus-extension': this.extensions, 'tus-version': '1.0.0' });
     if (request.method === 'POST') {
       const id = `u${this.nextId++}`;
       const metadata = Object.fromEntries(
@@ -40,7 +41,10 @@ export class MemoryTusServer {
           .filter(Boolean)
           .map((pair) => {
             const [key, value = ''] = pair.split(' ');
-            return [key as string, new TextDecoder().decode(Uint8Array.from(atob(value), (c) => c.charCodeAt(0)))];
+            return [
+              key as string,
+              new TextDecoder().decode(Uint8Array.from(atob(value), (c) => c.charCodeAt(0))),
+            ];
           }),
       );
       this.uploads.set(id, { length: Number(request.headers['upload-length']), data: [], metadata });
@@ -59,7 +63,8 @@ export class MemoryTusServer {
 
   private async patch(request: TusRequest, upload: StoredUpload): Promise<TusResponse> {
     const fault = this.faults.shift();
-    if (fault?.type === 'offline') throw Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' });
+    if (fault?.type === 'offline')
+      throw Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' });
     if (fault?.type === 'status') return respond(fault.status, fault.headers ?? {}, fault.body);
     if (Number(request.headers['upload-offset']) !== upload.data.length) return respond(409, {});
     let received = 0;
@@ -69,7 +74,9 @@ export class MemoryTusServer {
           throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
         }
         if (fault?.type === 'stall' && received >= fault.afterBytes) {
-          await new Promise((_, reject) => request.signal.addEventListener('abort', () => reject(request.signal.reason)));
+          await new Promise((_, reject) =>
+            request.signal.addEventListener('abort', () => reject(request.signal.reason)),
+          );
         }
         upload.data.push(byte);
         received++;

@@ -44,8 +44,16 @@ describe('ResumableUpload', () => {
     const result = await upload.start();
     expect(stored(server)).toEqual(content);
     expect(acks).toEqual([64 * KiB, 128 * KiB, 192 * KiB, 200 * KiB]);
-    expect([...server.uploads.values()][0]?.metadata).toMatchObject({ filename: 'notes.bin', sha256: result.sha256 });
-    expect(result).toMatchObject({ size: 200 * KiB, bytesSent: 200 * KiB, resumedFromOffset: 0, url: 'http://tus.test/files/u1' });
+    expect([...server.uploads.values()][0]?.metadata).toMatchObject({
+      filename: 'notes.bin',
+      sha256: result.sha256,
+    });
+    expect(result).toMatchObject({
+      size: 200 * KiB,
+      bytesSent: 200 * KiB,
+      resumedFromOffset: 0,
+      url: 'http://tus.test/files/u1',
+    });
     expect(server.requests.slice(0, 3)).toEqual(['OPTIONS /files/', 'POST /files/', 'PATCH /files/u1']);
   });
 
@@ -120,7 +128,11 @@ describe('ResumableUpload', () => {
     resumed.on('resumed', (event) => events.push({ offset: event.offset, reason: event.reason }));
     const result = await resumed.start();
     expect(events).toEqual([{ offset: 128 * KiB, reason: 'restart' }]);
-    expect(result).toMatchObject({ resumedFromOffset: 128 * KiB, bytesSent: 128 * KiB, url: record?.uploadUrl });
+    expect(result).toMatchObject({
+      resumedFromOffset: 128 * KiB,
+      bytesSent: 128 * KiB,
+      url: record?.uploadUrl,
+    });
     expect(server.uploads.size).toBe(1); // the same server upload, not a second one
     expect(stored(server)).toEqual(content);
     expect(await stateStore.list()).toEqual([]); // forgotten once complete
@@ -226,7 +238,6 @@ describe('ResumableUpload', () => {
     upload.setBytesPerSecond(undefined);
     await clock.runAll();
     expect(result.value?.size).toBe(512 * KiB);
-
   });
 
   it('shares a global limit between uploads', async () => {
