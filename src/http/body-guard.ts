@@ -4,6 +4,12 @@ import { TimeoutError } from '../core/errors.js';
 import { formatDuration } from '../core/format.js';
 
 /**
+ * Marks a Response whose body a transport has already read into memory (lifeline/node's undici fetch):
+ * nothing can stall while reading it, so it is handed over as it is.
+ */
+export const BUFFERED_BODY: unique symbol = Symbol.for('lifeline.bufferedBody');
+
+/**
  * Wraps a response body so that a stall — no bytes for `stallTimeoutMs` while the reader is waiting —
  * errors the body with a TimeoutError instead of hanging forever, and so that the caller's signal
  * cancels the body too. Time the reader spends not reading does not count as a stall.
@@ -17,7 +23,7 @@ export function guardBody(
     onStall: (error: TimeoutError) => void;
   },
 ): Response {
-  if (!response.body) return response;
+  if (!response.body || (response as Response & { [BUFFERED_BODY]?: true })[BUFFERED_BODY]) return response;
   const reader = response.body.getReader();
   let timer: Timer | undefined;
   let detach = () => {};

@@ -1,6 +1,7 @@
 import type { Classifier } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
 import type { CircuitBreaker } from '../policy/circuit-breaker.js';
+import type { Pipeline } from '../policy/pipeline.js';
 import type { PolicyRegistry } from '../policy/registry.js';
 import { TimeoutPolicy } from '../policy/timeout.js';
 import type { ResilientFetchOptions } from './options.js';
@@ -11,6 +12,7 @@ export class HostPolicies {
   readonly breaker: CircuitBreaker | undefined;
   readonly gate: PushbackGate;
   private readonly timeouts = new Map<number, TimeoutPolicy>();
+  private readonly pipelines = new Map<string, Pipeline>();
 
   constructor(
     readonly host: string,
@@ -33,6 +35,16 @@ export class HostPolicies {
             classify: options.classify,
             clock,
           });
+  }
+
+  /** The shared pipeline for requests of this host that may be repeated in the same way (`key`). */
+  pipeline(key: string, build: () => Pipeline): Pipeline {
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      pipeline = build();
+      this.pipelines.set(key, pipeline);
+    }
+    return pipeline;
   }
 
   /** One timeout policy per limit in use, so calls with the same limit share a timer. */

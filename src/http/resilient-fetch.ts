@@ -11,7 +11,13 @@ import { type RetryEvent, RetryPolicy } from '../policy/retry.js';
 import { guardBody } from './body-guard.js';
 import { HostPolicies } from './host-policies.js';
 import { HttpStatusError } from './http-status-error.js';
-import { effectiveSettings, type ResilientFetchOptions, type ResilientRequestInit } from './options.js';
+import {
+  type EffectiveSettings,
+  effectiveSettings,
+  type LifelineRequestOptions,
+  type ResilientFetchOptions,
+  type ResilientRequestInit,
+} from './options.js';
 import { IDEMPOTENT_METHODS, NOT_SENT_CODES, planRequest, type RequestPlan } from './request-plan.js';
 
 export interface HttpEvents extends PipelineEvents {
@@ -69,21 +75,7 @@ class HttpClient extends Emitter<HttpEvents> {
     const url = plan.url.href;
     const signal = requestInit.signal ?? undefined;
 
-    const retry = new RetryPolicy({
-      maxAttempts: settings.maxAttempts,
-      ...(settings.backoff ? { backoff: settings.backoff } : {}),
-      maxRetryAfterMs: settings.maxRetryAfterMs,
-      classify: this.classify,
-      clock: this.clock,
-      ...(this.options.budget ? { budget: this.options.budget } : {}),
-      shouldRetry: (failure) => failure.retryable && mayRepeat(plan, failure),
-    });
-    if (this.listening('retry'))
-      retry.on('retry', (event) => this.emit('retry', { ...event, method: plan.method, url }));
-    const layers: Policy[] = [retry, policies.gate];
-    if (policies.breaker) layers.push(policies.breaker);
-    layers.push(policies.timeout(settings.timeoutMs));
-
+    const pipeline = this.pipelineFor(plan, settings, policies, lifeline, url);
     let previous: Response | undefined;
     let lastAttemptError: unknown;
     let attempts = 0;
@@ -104,7 +96,7 @@ class HttpClient extends Emitter<HttpEvents> {
 
     let response: Response;
     try {
-      response = await new Pipeline(layers).execute(attempt, signal ? { signal } : undefined);
+      response = await pipeline.execute(attempt, signal ? { signal } : undefined);
     } catch (error) {
       this.emit('failure', { error, fromAttempt: error === lastAttemptError, operation });
       // It would have been retried, but the stream it sent cannot be sent again: say so.
@@ -116,6 +108,49 @@ class HttpClient extends Emitter<HttpEvents> {
     }
     this.emit('success', { attempt: attempts, operation });
     return this.guard(response, plan, settings.stallTimeoutMs, signal);
+  }
+
+  /**
+   * The policies one request runs through. They depend only on the host, the settings and whether the
+   * request may be repeated, so they are built once per combination and reused — unless the request
+   * overrides settings, or someone listens for retry events (which then carry this request's URL).
+   */
+  private pipelineFor(
+    plan: RequestPlan,
+    settings: EffectiveSettings,
+    policies: HostPolicies,
+    overrides: LifelineRequestOptions,
+    url: string,
+  ): Pipeline {
+    const repeat: Repeat = plan.oneShotBody
+      ? 'never'
+      : IDEMPOTENT_METHODS.has(plan.method) || plan.idempotencyKey !== undefined
+        ? 'always'
+        : 'unsent';
+    const build = () => {
+      const retry = new RetryPolicy({
+        maxAttempts: settings.maxAttempts,
+        ...(settings.backoff ? { backoff: settings.backoff } : {}),
+        maxRetryAfterMs: settings.maxRetryAfterMs,
+        classify: this.classify,
+        clock: this.clock,
+        ...(this.options.budget ? { budget: this.options.budget } : {}),
+        shouldRetry: (failure) => failure.retryable && mayRepeat(repeat, failure),
+      });
+      if (this.listening('retry')) {
+        retry.on('retry', (event) => this.emit('retry', { ...event, method: plan.method, url }));
+      }
+      const layers: Policy[] = [retry, policies.gate];
+      if (policies.breaker) layers.push(policies.breaker);
+      layers.push(policies.timeout(settings.timeoutMs));
+      return new Pipeline(layers);
+    };
+    const overridden =
+      overrides.maxAttempts !== undefined ||
+      overrides.timeoutMs !== undefined ||
+      overrides.maxRetryAfterMs !== undefined;
+    if (overridden || this.listening('retry')) return build();
+    return policies.pipeline(repeat, build);
   }
 
   /** One attempt: send, and turn a retryable status into an error the policies can see. */
@@ -178,10 +213,12 @@ class HttpClient extends Emitter<HttpEvents> {
   }
 }
 
-/** A request may go again if repeating it is safe, or if it surely never reached the server. */
-function mayRepeat(plan: RequestPlan, failure: Failure): boolean {
-  if (plan.oneShotBody) return false;
-  if (IDEMPOTENT_METHODS.has(plan.method) || plan.idempotencyKey !== undefined) return true;
+/** Whether a request may be sent again: always (idempotent or keyed), only if surely unsent, or never (a stream). */
+type Repeat = 'always' | 'unsent' | 'never';
+
+function mayRepeat(repeat: Repeat, failure: Failure): boolean {
+  if (repeat === 'never') return false;
+  if (repeat === 'always') return true;
   return failure.code !== undefined && NOT_SENT_CODES.has(failure.code);
 }
 

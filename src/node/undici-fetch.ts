@@ -1,4 +1,5 @@
 import { Agent, request } from 'undici';
+import { BUFFERED_BODY } from '../http/body-guard.js';
 
 export interface UndiciFetchOptions {
   /** Connections kept per origin. Default 16. */
@@ -50,7 +51,7 @@ export function createUndiciFetch(options: UndiciFetchOptions = {}): UndiciFetch
       else if (value !== undefined) responseHeaders.set(name, value);
     }
     const result = new Response(body, { status: response.statusCode, headers: responseHeaders });
-    Object.defineProperty(result, 'url', { value: String(input) });
+    Object.defineProperties(result, { url: { value: String(input) }, [BUFFERED_BODY]: { value: true } });
     return result;
   };
   return { fetch: fetch as typeof globalThis.fetch, close: () => dispatcher.close() };

@@ -148,9 +148,14 @@ export class Worker {
     } catch (error) {
       this.settings.emit('error', { error });
     }
+    let pausedReadAtMs = Number.NEGATIVE_INFINITY;
     while (this.active) {
       try {
-        await this.settings.refreshPaused();
+        // Another process may pause the queue: re-read the flag, but at most once per poll interval.
+        if (this.settings.clock.now() - pausedReadAtMs >= this.settings.pollIntervalMs) {
+          pausedReadAtMs = this.settings.clock.now();
+          await this.settings.refreshPaused();
+        }
         const capacity = this.concurrency - this.inFlight.size;
         if (this.canClaim && capacity > 0 && this.settings.handlers.size > 0) {
           const items = await this.claim({ limit: capacity });
