@@ -12,7 +12,8 @@ import { createFetch } from '../src/http/resilient-fetch.js';
 import { createDurableQueue } from '../src/node/durable-queue.js';
 import { createUndiciFetch } from '../src/node/undici-fetch.js';
 import { PolicyRegistry } from '../src/policy/registry.js';
-import { httpHandler, httpOperation } from '../src/queue/http-operation.js';
+import { httpHandler } from '../src/queue/http-operation.js';
+import { postOperations } from '../test/integration/support/queue-fixtures.js';
 import { type Synchronous, tempDir } from './queue-sqlite.js';
 
 export interface BenchServer {
@@ -50,19 +51,6 @@ export async function startServer(): Promise<BenchServer> {
       dir.remove();
     },
   };
-}
-
-/** `count` POSTs to `url`, each its own operation (the queue gives each its idempotency key). */
-export function postOperations(url: string, count: number) {
-  return Array.from({ length: count }, (_, i) => ({
-    kind: 'http',
-    payload: httpOperation({
-      method: 'POST',
-      url,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ i }),
-    }),
-  }));
 }
 
 /** Runs `send(0 … total-1)` from `concurrency` async loops; returns the seconds it took. */

@@ -4,8 +4,8 @@
  *
  *  - `columns`: the row the issue describes — the items table's columns, an integer primary key, no other
  *    index. The issue's reference figures on this machine fit this peer, and the bars are judged against it.
- *  - `schema`: the queue's own table, a copy of the schema in src/node/sqlite-queue-store.ts (AUTOINCREMENT,
- *    the UNIQUE key, the two partial/status indexes): everything the queue does on disk, nothing around it.
+ *  - `schema`: the queue's own table, built by the queue's own migrations (AUTOINCREMENT, the UNIQUE key,
+ *    its partial indexes): everything the queue does on disk, nothing around it.
  *    The queue against it is lifeline's own cost; `schema` against `columns` is what the indexes cost.
  */
 import { randomUUID } from 'node:crypto';
@@ -13,32 +13,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { QUEUE_SCHEMA } from '../src/node/sqlite-queue-store.js';
 
-/** The columns of the queue's items table, the key without its UNIQUE (the `schema` table adds it). */
-const COLUMNS = `
-  kind TEXT NOT NULL,
-  payload TEXT NOT NULL,
-  priority INTEGER NOT NULL,
-  idempotency_key TEXT NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'completed', 'dead')),
-  attempts INTEGER NOT NULL DEFAULT 0,
-  max_attempts INTEGER NOT NULL,
-  next_attempt_at INTEGER NOT NULL,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL,
-  completed_at INTEGER,
-  last_error TEXT,
-  dead_reason TEXT,
-  result TEXT,
-  owner TEXT,
-  lease_until INTEGER`;
+/** The queue's own migrations, applied in order: exactly the schema the queue writes to. */
+const QUEUE_DDL = QUEUE_SCHEMA.migrations.join(';\n');
+/** The same items table with the plain rowid key and no index at all (not even the key's UNIQUE). */
+const COLUMNS_DDL = (QUEUE_SCHEMA.migrations[0] ?? '')
+  .slice(0, (QUEUE_SCHEMA.migrations[0] ?? '').indexOf(');') + 2)
+  .replace(' AUTOINCREMENT', '')
+  .replace(' UNIQUE', '');
 
-const DDL = {
-  columns: `CREATE TABLE items (id INTEGER PRIMARY KEY, ${COLUMNS})`,
-  schema: `CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, ${COLUMNS}, UNIQUE (idempotency_key));
-    CREATE INDEX items_pending ON items (priority DESC, id) WHERE status = 'pending';
-    CREATE INDEX items_by_status ON items (status, completed_at);`,
-};
+const DDL = { columns: COLUMNS_DDL, schema: QUEUE_DDL };
 
 const INSERT = `INSERT INTO items (kind, payload, priority, idempotency_key, status, max_attempts, next_attempt_at, created_at, updated_at)
   VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)`;

@@ -26,15 +26,9 @@ import { join } from 'node:path';
 import { createDurableQueue } from '../src/node/durable-queue.js';
 import { httpOperation } from '../src/queue/http-operation.js';
 import type { OperationQueue } from '../src/queue/operation-queue.js';
+import { postOperations } from '../test/integration/support/queue-fixtures.js';
 import { compare, formatNs, formatRatio, type Measurement } from './harness.js';
-import {
-  fetchLoop,
-  nodeHttpLoop,
-  postOperations,
-  queueDrain,
-  startServer,
-  undiciLoop,
-} from './queue-drain.js';
+import { fetchLoop, nodeHttpLoop, queueDrain, startServer, undiciLoop } from './queue-drain.js';
 import { openRawStore, type RawStore, type Synchronous, tempDir } from './queue-sqlite.js';
 
 interface Rate {
@@ -138,7 +132,7 @@ async function drain(total: number, rounds: number): Promise<Rate[]> {
     { name: 'undici request loop', run: (count) => undiciLoop(url, count, CONCURRENCY) },
     { name: 'node:http keep-alive loop', run: (count) => nodeHttpLoop(url, count, CONCURRENCY) },
   ];
-  const warmUp = Math.ceil(total / 5);
+  const warmUp = Math.ceil(total / 10);
   try {
     for (const contender of contenders) await contender.run(warmUp);
     const samples = contenders.map(() => [] as number[]);
@@ -234,7 +228,7 @@ export async function benchQueue(quick: boolean): Promise<Rate[]> {
   const drainRounds = quick ? 3 : 5;
   console.log(
     `\ndrain: ${total.toLocaleString('en-US')} POSTs per round to the embedded server over loopback, concurrency ` +
-      `${CONCURRENCY}, median of ${drainRounds} interleaved rounds (after a warm-up of ${Math.ceil(total / 5)} each).\n` +
+      `${CONCURRENCY}, median of ${drainRounds} interleaved rounds (after a warm-up of ${Math.ceil(total / 10)} each).\n` +
       "  The server runs in a worker thread with synchronous 'normal': this measures the client side. Each queue\n" +
       '  round: a fresh store, the POSTs enqueued (not timed), then timed from start() until status() shows all completed.',
   );

@@ -31,3 +31,9 @@ export function parseHostPort(text: string, option: string): { host: string; por
   }
   return { host: match[1] || match[2] || '127.0.0.1', port };
 }
+
+/** Flags every command that reads the config and reports takes: spread into `parseArgs` options. */
+export const COMMON_OPTIONS = {
+  json: { type: 'boolean' },
+  config: { type: 'string' },
+} as const;

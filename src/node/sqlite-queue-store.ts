@@ -1,12 +1,21 @@
 import { join } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import type { ClaimRequest, QueueStore } from '../queue/store.js';
-import type { ItemError, ItemStatus, ListFilter, NewItem, QueueCounts, QueueItem } from '../queue/types.js';
+import {
+  type ItemError,
+  type ItemStatus,
+  type ListFilter,
+  type NewItem,
+  pendingItem,
+  type QueueCounts,
+  type QueueItem,
+} from '../queue/types.js';
 import { type OpenOptions, openDatabase, type SchemaSpec, type SqliteDatabase } from './sqlite.js';
 import { stateDirectory } from './state-dir.js';
 import { WriteBatcher } from './write-batcher.js';
 
-const SCHEMA: SchemaSpec = {
+/** Exported so the queue benchmark's raw peer builds exactly this table. */
+export const QUEUE_SCHEMA: SchemaSpec = {
   name: 'queue',
   applicationId: 0x4c4c5131, // "LLQ1"
   migrations: [
@@ -80,7 +89,7 @@ export class SqliteQueueStore implements QueueStore {
 
   constructor(options: SqliteQueueStoreOptions = {}) {
     this.path = options.path ?? join(stateDirectory(), 'queue.db');
-    this.db = openDatabase(this.path, SCHEMA, options);
+    this.db = openDatabase(this.path, QUEUE_SCHEMA, options);
     const db = this.db;
     this.statements = {
       insert: db.prepare(
@@ -160,20 +169,7 @@ export class SqliteQueueStore implements QueueStore {
     );
     if (changes === 0)
       return { item: toItem(this.statements.byKey.get(fresh.idempotencyKey) as Row), inserted: false };
-    const item: QueueItem = {
-      id: Number(lastInsertRowid),
-      kind: fresh.kind,
-      payload: fresh.payload,
-      priority: fresh.priority,
-      idempotencyKey: fresh.idempotencyKey,
-      status: 'pending',
-      attempts: 0,
-      maxAttempts: fresh.maxAttempts,
-      nextAttemptAtMs: fresh.nextAttemptAtMs,
-      createdAtMs: fresh.createdAtMs,
-      updatedAtMs: fresh.createdAtMs,
-    };
-    return { item, inserted: true };
+    return { item: pendingItem(Number(lastInsertRowid), fresh), inserted: true };
   }
 
   async insert(items: readonly NewItem[]) {

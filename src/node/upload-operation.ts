@@ -6,6 +6,7 @@ import type { Handler } from '../queue/worker.js';
 import type { ByteThrottle } from '../transfer/byte-throttle.js';
 import { ResumableUpload, type ResumableUploadOptions } from '../transfer/resumable-upload.js';
 import type { TusTransport } from '../transfer/tus-transport.js';
+import type { UploadResult } from '../transfer/upload-events.js';
 import type { UploadStateStore } from '../transfer/upload-state-store.js';
 import { FileSource } from './file-source.js';
 
@@ -21,14 +22,8 @@ export interface UploadOperation {
   metadata?: Record<string, string>;
 }
 
-export interface UploadOperationResult {
-  url: string;
-  size: number;
-  sha256: string;
-  bytesSent: number;
-  resumedFromOffset: number;
-  durationMs: number;
-}
+/** What a completed `upload` operation keeps: the upload's result. */
+export type UploadOperationResult = UploadResult;
 
 /** Each upload as it starts, so a view can follow its progress. */
 export interface UploadRunEvents {

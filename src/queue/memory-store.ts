@@ -5,6 +5,7 @@ import {
   type ItemStatus,
   type ListFilter,
   type NewItem,
+  pendingItem,
   type QueueCounts,
   type QueueItem,
 } from './types.js';
@@ -24,19 +25,7 @@ export class MemoryQueueStore implements QueueStore {
       const existing = this.byKey.get(fresh.idempotencyKey);
       if (existing !== undefined)
         return { item: copy(this.items.get(existing) as QueueItem), inserted: false };
-      const item: QueueItem = {
-        id: this.nextId++,
-        kind: fresh.kind,
-        payload: structuredClone(fresh.payload),
-        priority: fresh.priority,
-        idempotencyKey: fresh.idempotencyKey,
-        status: 'pending',
-        attempts: 0,
-        maxAttempts: fresh.maxAttempts,
-        nextAttemptAtMs: fresh.nextAttemptAtMs,
-        createdAtMs: fresh.createdAtMs,
-        updatedAtMs: fresh.createdAtMs,
-      };
+      const item = pendingItem(this.nextId++, { ...fresh, payload: structuredClone(fresh.payload) });
       this.items.set(item.id, item);
       this.byKey.set(item.idempotencyKey, item.id);
       return { item: copy(item), inserted: true };

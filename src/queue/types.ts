@@ -88,3 +88,20 @@ export interface ListFilter {
   limit?: number;
   offset?: number;
 }
+
+/** The item a new entry becomes once stored with `id`: pending, no attempt yet. */
+export function pendingItem(id: number, fresh: NewItem): QueueItem {
+  return {
+    id,
+    kind: fresh.kind,
+    payload: fresh.payload,
+    priority: fresh.priority,
+    idempotencyKey: fresh.idempotencyKey,
+    status: 'pending',
+    attempts: 0,
+    maxAttempts: fresh.maxAttempts,
+    nextAttemptAtMs: fresh.nextAttemptAtMs,
+    createdAtMs: fresh.createdAtMs,
+    updatedAtMs: fresh.createdAtMs,
+  };
+}

@@ -8,7 +8,7 @@ import { type AgentHealth, healthResetRequestedAtMs, writeAgentHealth } from '..
 import { SqliteFailureStore } from '../../src/node/sqlite-failure-store.js';
 import { CircuitBreaker } from '../../src/policy/circuit-breaker.js';
 import { createServer, type LifelineServer } from '../../src/server/index.js';
-import { lifeline, type RunningCommand, startLifeline } from './support/cli.js';
+import { lifeline, lifelineAsync, type RunningCommand, startLifeline } from './support/cli.js';
 import { sleep, until } from './support/tcp.js';
 
 let server: LifelineServer | undefined;
@@ -108,17 +108,7 @@ function startFakeAgent(stateDir: string, breakers: CircuitBreaker[]): { stop():
 
 const json = (stdout: string) => JSON.parse(stdout) as Record<string, unknown>;
 
-/**
- * Runs `lifeline` to completion without blocking this process, whose event loop serves the test server
- * (and the fake agent): `lifeline()` from support/cli.ts would freeze both while the command runs.
- */
-async function run(args: string[], env: NodeJS.ProcessEnv) {
-  const command = startLifeline(args, { env });
-  const closed = new Promise((resolve) => command.child.on('close', resolve));
-  const status = await command.exited;
-  await closed;
-  return { status, stdout: command.lines.map((line) => `${line}\n`).join(''), stderr: command.stderr() };
-}
+const run = (args: string[], env: NodeJS.ProcessEnv) => lifelineAsync(args, { env });
 
 describe('lifeline health', () => {
   it('shows the link online, its quality, the queue, and that no agent runs (exit 0)', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type LifelineServer } from '../../src/server/index.js';
 import { ChaosProxy } from '../../src/testing/index.js';
-import { lifeline, startLifeline } from './support/cli.js';
+import { lifeline, lifelineAsync } from './support/cli.js';
 
 let server: LifelineServer | undefined;
 let proxy: ChaosProxy | undefined;
@@ -33,17 +33,8 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/**
- * Runs `lifeline` to completion without blocking this process, whose event loop serves the test server
- * and the chaos proxy (the synchronous `lifeline()` would freeze both while the command runs).
- */
-async function run(args: string[], environment: NodeJS.ProcessEnv = env()) {
-  const command = startLifeline(args, { env: environment });
-  const closed = new Promise((resolve) => command.child.on('close', resolve));
-  const status = await command.exited;
-  await closed;
-  return { status, stdout: command.lines.map((line) => `${line}\n`).join(''), stderr: command.stderr() };
-}
+const run = (args: string[], environment: NodeJS.ProcessEnv = env()) =>
+  lifelineAsync(args, { env: environment });
 
 interface Summary {
   event: 'summary';

@@ -1,16 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/core/errors.js';
 import {
   createServer,
   type FinishedUpload,
   type LifelineServer,
   type ServerEvents,
-  type ServerOptions,
 } from '../../src/server/index.js';
+import { startedServers } from './support/servers.js';
 import { untilAsync } from './support/tcp.js';
 
 /**
@@ -18,19 +17,7 @@ import { untilAsync } from './support/tcp.js';
  * pin the protocol as @tus/server answers it, not as a client papers over it.
  */
 
-const tempDir = () => mkdtempSync(join(tmpdir(), 'lifeline-tus-'));
-
-const servers: LifelineServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.stop()));
-});
-
-async function started(options: Partial<ServerOptions> = {}): Promise<LifelineServer> {
-  const server = createServer({ port: 0, dataDir: join(tempDir(), 'data'), ...options });
-  servers.push(server);
-  await server.start();
-  return server;
-}
+const { created: unstarted, started, tempDir } = startedServers('lifeline-tus-');
 
 function collect<K extends keyof ServerEvents>(server: LifelineServer, name: K): Array<ServerEvents[K]> {
   const events: Array<ServerEvents[K]> = [];
@@ -358,8 +345,7 @@ describe('tus uploads at /files/', () => {
     writeFileSync(join(dataDir, 'uploads.jsonl'), '{"id":"torn');
     writeFileSync(join(first.uploadsDirectory, idOf(corruptLocation)), corrupt);
 
-    const second = createServer({ port: 0, dataDir });
-    servers.push(second);
+    const second = unstarted({ dataDir });
     const recorded = collect(second, 'upload');
     const rejected = collect(second, 'upload-rejected');
     await second.start();

@@ -1,10 +1,8 @@
-import { mkdtempSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/core/errors.js';
 import {
   createServer,
@@ -14,21 +12,10 @@ import {
   type ServerOptions,
 } from '../../src/server/index.js';
 import { type AppliedOperation, OpsStore } from '../../src/server/ops-store.js';
+import { startedServers } from './support/servers.js';
 import { sleep, until } from './support/tcp.js';
 
-const tempDir = () => mkdtempSync(join(tmpdir(), 'lifeline-server-'));
-
-const servers: LifelineServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.stop()));
-});
-
-async function started(options: Partial<ServerOptions> = {}): Promise<LifelineServer> {
-  const server = createServer({ port: 0, dataDir: join(tempDir(), 'data'), ...options });
-  servers.push(server);
-  await server.start();
-  return server;
-}
+const { started, tempDir } = startedServers('lifeline-server-');
 
 function post(
   server: LifelineServer,

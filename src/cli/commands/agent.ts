@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../../core/units.js';
 import { healthResetRequestedAtMs, writeAgentHealth } from '../../node/agent-health.js';
 import { openRuntime, type Runtime } from '../../node/runtime.js';
-import { type Command, EXIT } from '../command.js';
+import { COMMON_OPTIONS, type Command, EXIT } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
 import { clockTime, type Output, paint } from '../output.js';
 import { reportQueue } from '../queue-events.js';
@@ -34,13 +34,12 @@ export const agentCommand: Command = {
       options: {
         once: { type: 'boolean' },
         wait: { type: 'string', default: '10s' },
-        json: { type: 'boolean' },
-        config: { type: 'string' },
+        ...COMMON_OPTIONS,
       },
     });
     const maxWaitMs = parseDurationMs(values.wait as string, '--wait');
     const json = values.json === true;
-    const runtime = await openRuntime(values.config === undefined ? {} : { configPath: values.config });
+    const runtime = await openRuntime({ configPath: values.config });
     const stopReporting = reportQueue(runtime.queue, output, json);
     const stopLink = reportLink(runtime, output, json);
     const stopHealth = shareHealth(runtime);

@@ -15,7 +15,7 @@ import { openRuntime, type Runtime } from '../../node/runtime.js';
 import type { CircuitSnapshot } from '../../policy/circuit-breaker.js';
 import { agentStatus } from '../agent-status.js';
 import { breakerLines, nextTrialAtMs, refusesCalls } from '../breaker-table.js';
-import { type Command, EXIT, UsageError } from '../command.js';
+import { COMMON_OPTIONS, type Command, EXIT, UsageError } from '../command.js';
 import { patternLines, rateLines, statsLines, topErrorLines } from '../failure-report.js';
 import { clockTime, type Output, paint, table } from '../output.js';
 import { adviceRows, type QualityView, qualityRows } from '../quality-text.js';
@@ -73,7 +73,7 @@ export const healthCommand: Command = {
 const SUBCOMMANDS: Record<string, Handler> = { reset, failures };
 
 async function withRuntime(configPath: string | undefined, work: (runtime: Runtime) => Promise<number>) {
-  const runtime = await openRuntime(configPath === undefined ? {} : { configPath });
+  const runtime = await openRuntime({ configPath });
   try {
     return await work(runtime);
   } finally {
@@ -322,8 +322,7 @@ async function failures(args: string[], output: Output): Promise<number> {
     options: {
       since: { type: 'string', default: '1h' },
       operation: { type: 'string' },
-      json: { type: 'boolean' },
-      config: { type: 'string' },
+      ...COMMON_OPTIONS,
     },
   });
   const since = values.since as string;

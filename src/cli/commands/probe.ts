@@ -8,7 +8,7 @@ import { formatPercent } from '../../network/quality-level.js';
 import { QualityMonitor } from '../../network/quality-monitor.js';
 import { loadConfig } from '../../node/config.js';
 import { tcpProbe } from '../../node/tcp-probe.js';
-import { type Command, EXIT, UsageError } from '../command.js';
+import { COMMON_OPTIONS, type Command, EXIT, UsageError } from '../command.js';
 import { type Output, paint, table } from '../output.js';
 import { adviceRows, formatLatency, levelText } from '../quality-text.js';
 import { warmUp } from '../warm-up.js';
@@ -55,8 +55,7 @@ export const probeCommand: Command = {
         count: { type: 'string', default: '10' },
         interval: { type: 'string', default: '500ms' },
         timeout: { type: 'string', default: '5s' },
-        json: { type: 'boolean' },
-        config: { type: 'string' },
+        ...COMMON_OPTIONS,
       },
     });
     if (positionals.length !== 1) {
@@ -76,7 +75,7 @@ export const probeCommand: Command = {
     const timeoutMs = parseDurationMs(values.timeout as string, '--timeout');
     if (!(timeoutMs > 0))
       throw new UsageError(`--timeout: use a positive duration like 2s, not '${values.timeout}'`);
-    const { config } = loadConfig(values.config === undefined ? {} : { path: values.config });
+    const { config } = loadConfig({ path: values.config });
     const json = values.json === true;
 
     const quality = new QualityMonitor({

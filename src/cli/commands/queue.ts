@@ -47,7 +47,7 @@ export const queueCommand: Command = {
     const configIndex = rest.indexOf('--config');
     const configPath = configIndex >= 0 ? rest[configIndex + 1] : undefined;
     if (configIndex >= 0) rest.splice(configIndex, 2);
-    const runtime = await openRuntime(configPath === undefined ? {} : { configPath });
+    const runtime = await openRuntime({ configPath });
     try {
       return await handler(runtime, rest, output);
     } finally {

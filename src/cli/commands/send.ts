@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openRuntime, type Runtime } from '../../node/runtime.js';
-import { type Command, EXIT, UsageError } from '../command.js';
+import { COMMON_OPTIONS, type Command, EXIT, UsageError } from '../command.js';
 import { followUploads } from '../follow-uploads.js';
 import { untilInterrupted } from '../interrupt.js';
 import type { Output } from '../output.js';
@@ -35,14 +35,13 @@ export const sendCommand: Command = {
         priority: { type: 'string' },
         limit: { type: 'string' },
         wait: { type: 'boolean' },
-        json: { type: 'boolean' },
-        config: { type: 'string' },
+        ...COMMON_OPTIONS,
       },
     });
     if (positionals.length === 0)
       throw new UsageError('send needs at least one file, e.g. lifeline send notes.pdf --wait');
     const flags = uploadFlags(values);
-    const runtime = await openRuntime(values.config === undefined ? {} : { configPath: values.config });
+    const runtime = await openRuntime({ configPath: values.config });
     try {
       const endpoint = values.to ?? runtime.uploadEndpoint;
       const ids: number[] = [];

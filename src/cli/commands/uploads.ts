@@ -25,7 +25,7 @@ export const uploadsCommand: Command = {
       strict: true,
       options: { all: { type: 'boolean' }, json: { type: 'boolean' }, config: { type: 'string' } },
     });
-    const runtime = await openRuntime(values.config === undefined ? {} : { configPath: values.config });
+    const runtime = await openRuntime({ configPath: values.config });
     try {
       const active = await runtime.queue.list({
         kind: 'upload',

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../../core/units.js';
 import { DirectoryWatcher } from '../../node/directory-watcher.js';
 import { openRuntime } from '../../node/runtime.js';
-import { type Command, EXIT, UsageError } from '../command.js';
+import { COMMON_OPTIONS, type Command, EXIT, UsageError } from '../command.js';
 import { followUploads } from '../follow-uploads.js';
 import { untilInterrupted } from '../interrupt.js';
 import { clockTime, paint } from '../output.js';
@@ -37,8 +37,7 @@ export const watchCommand: Command = {
         priority: { type: 'string' },
         limit: { type: 'string' },
         'queue-only': { type: 'boolean' },
-        json: { type: 'boolean' },
-        config: { type: 'string' },
+        ...COMMON_OPTIONS,
       },
     });
     const [target] = positionals;
@@ -51,7 +50,7 @@ export const watchCommand: Command = {
     const intervalMs = parseDurationMs(values.interval as string, '--interval');
     const json = values.json === true;
 
-    const runtime = await openRuntime(values.config === undefined ? {} : { configPath: values.config });
+    const runtime = await openRuntime({ configPath: values.config });
     const endpoint = values.to ?? runtime.uploadEndpoint;
     const watcher = new DirectoryWatcher(directory, {
       settleMs,

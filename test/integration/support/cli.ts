@@ -63,6 +63,9 @@ export async function lifelineAsync(
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const running = startLifeline(args, options);
+  // 'close' comes after the output streams end: no line printed at exit is missed.
+  const closed = new Promise((resolve) => running.child.on('close', resolve));
   const status = await running.exited;
+  await closed;
   return { status, stdout: running.lines.map((line) => `${line}\n`).join(''), stderr: running.stderr() };
 }
