@@ -1,28 +1,33 @@
 /**
- * bench/upload helper: a chaos proxy that resets every connection after a random number of client→server
- * bytes, drawn per connection from a seeded exponential distribution.
+ * bench/upload helper: a chaos proxy that resets connections after a random number of client→server bytes,
+ * drawn from a seeded exponential distribution.
  *
- * The proxy has no per-connection thresholds of its own: a toxic applies to every connection, and
- * `updateToxic` gives it a new identity, so every live connection starts counting afresh under the new
- * threshold. So the `reset` toxic is updated in the `connection` event, which the proxy emits before the
- * new connection forwards anything: the new connection gets the next draw. This is exact while one
- * connection carries the upload at a time (both clients send their requests one after another); a
- * connection that was already open when another arrived would have its count restarted. `overlaps` counts
- * how often another connection was open at that moment, so the report can say whether that happened.
+ * The proxy has no per-connection random thresholds: a `reset` toxic has one `afterBytes` for every
+ * connection (each connection counts its own bytes against it), and `updateToxic` gives the toxic a new
+ * identity, so every open connection starts counting afresh under the new value. So the threshold is
+ * re-drawn each time the toxic fires (in the proxy's `fault` event): the connections a client opens to
+ * resume each count their own bytes against a fresh draw, and each reset consumes exactly one draw. With
+ * the same seed, both clients therefore meet the same sequence of distances between resets, however many
+ * connections they open (tus-js-client opens one for HEAD and another for the PATCH after a reset; undici
+ * keeps two in its pool). A connection that was already open when the toxic fired (an idle keep-alive
+ * one) restarts its count under the new draw; the exponential distribution being memoryless, that leaves
+ * its remaining distance to a reset distributed exactly as before, Exp(mean).
+ *
+ * (Re-drawing on every new connection instead, in the `connection` event, was tried: clients open their
+ * HEAD and PATCH connections in different patterns, so the same seed handed the PATCH connection of one
+ * client the odd draws and of the other the even ones — the runs were not comparable.)
  */
 import { seededRandom } from '../src/core/random.js';
 import { ChaosProxy } from '../src/testing/index.js';
 
 export interface ResetProxy {
   proxy: ChaosProxy;
-  /** The thresholds drawn, one per connection, in order. */
+  /** The thresholds drawn, in order: the current one is last. */
   draws: number[];
-  /** New connections that arrived while another was still open. */
-  overlaps: number;
   stop(): Promise<void>;
 }
 
-/** Exponential with the given mean, from a uniform in [0, 1): −mean·ln(1 − u); at least one byte. */
+/** Exponential with the given mean, from a uniform in [0, 1): −mean·ln(1 − u), at least one byte. */
 export function exponential(random: () => number, mean: number): () => number {
   return () => Math.max(1, Math.round(-mean * Math.log(1 - random())));
 }
@@ -35,19 +40,12 @@ export async function resetProxy(upstreamPort: number, seed: number, meanBytes: 
     seed,
     toxics: [{ name: 'cut', type: 'reset', afterBytes: draws[0] as number, direction: 'upstream' }],
   });
-  const state = { proxy, draws, overlaps: 0, stop: () => proxy.stop() };
-  let first = true;
-  proxy.on('connection', () => {
-    // `connectionsActive` includes the connection being announced.
-    if (proxy.counters.connectionsActive > 1) state.overlaps++;
-    if (first) {
-      first = false; // the toxic was created with the first draw
-      return;
-    }
+  proxy.on('fault', ({ toxic }) => {
+    if (toxic !== 'cut' || !proxy.isListening) return;
     const afterBytes = next();
     draws.push(afterBytes);
     proxy.updateToxic('cut', { afterBytes });
   });
   await proxy.start();
-  return state;
+  return { proxy, draws, stop: () => proxy.stop() };
 }

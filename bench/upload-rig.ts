@@ -1,18 +1,21 @@
 /**
- * bench/upload helpers: a random file on disk, lifeline's server, and one upload by each client — lifeline's
- * ResumableUpload (on either transport) and tus-js-client — timed from the call to completion.
+ * bench/upload helpers: a random file on disk, lifeline's server in a child process, and one upload by
+ * each client — lifeline's ResumableUpload (on either transport) and tus-js-client — timed from the call
+ * to completion.
  */
+import { fork } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tus from 'tus-js-client';
 import { FileSource } from '../src/node/file-source.js';
 import { undiciTusTransport } from '../src/node/undici-tus-transport.js';
 import type { Backoff } from '../src/policy/backoff.js';
-import { createServer, type LifelineServer } from '../src/server/index.js';
 import { ResumableUpload } from '../src/transfer/resumable-upload.js';
 import { fetchTransport, type TusTransport } from '../src/transfer/tus-transport.js';
+import type { ServerReply, ServerRequest } from './upload-server.js';
 
 export const MiB = 1024 * 1024;
 
@@ -34,26 +37,54 @@ export function randomFile(size: number): { path: string; sha256: string; remove
   return { path, sha256: hash.digest('hex'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** lifeline's embedded server in a fresh data directory; `clear()` deletes received files between runs. */
+/**
+ * lifeline's embedded server (`createServer({ dataDir, port: 0, synchronous: 'normal' })`) in a child
+ * process (upload-server.ts). `clear()` deletes received files between runs; `uploads()` lists what the
+ * server recorded.
+ */
 export async function benchServer(): Promise<{
-  server: LifelineServer;
+  port: number;
   endpoint: string;
-  clear(): void;
+  clear(): Promise<void>;
+  uploads(): Promise<Array<{ sha256: string; verified: boolean }>>;
   close(): Promise<void>;
 }> {
-  const dataDir = tempDir('lifeline-bench-server-');
-  const server = createServer({ dataDir, port: 0, synchronous: 'normal' });
-  await server.start();
+  const child = fork(fileURLToPath(new URL('./upload-server.js', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiting = new Map<number, (reply: ServerReply) => void>();
+  let nextId = 1;
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the bench server exited (${code}) before it was ready`)));
+    child.on('message', (reply: ServerReply) => {
+      if (reply.type === 'ready') resolve(reply.port);
+      else waiting.get(reply.id)?.(reply);
+    });
+  });
+  const ask = (type: ServerRequest['type']) =>
+    new Promise<ServerReply>((resolve) => {
+      const id = nextId++;
+      waiting.set(id, (reply) => {
+        waiting.delete(id);
+        resolve(reply);
+      });
+      child.send({ id, type } satisfies ServerRequest);
+    });
   return {
-    server,
-    endpoint: `http://127.0.0.1:${server.port}/files/`,
-    // Finished uploads stay in the server's record; only their bytes go, so 100 MB runs do not pile up.
-    clear: () => {
-      for (const name of readdirSync(server.uploadsDirectory)) rmSync(join(server.uploadsDirectory, name));
+    port,
+    endpoint: `http://127.0.0.1:${port}/files/`,
+    clear: async () => {
+      await ask('clear');
+    },
+    uploads: async () => {
+      const reply = await ask('uploads');
+      return 'uploads' in reply ? (reply.uploads ?? []) : [];
     },
     close: async () => {
-      await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await ask('stop');
+      await exited;
     },
   };
 }
