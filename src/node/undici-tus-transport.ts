@@ -26,6 +26,10 @@ export function undiciTusTransport(options: { connectionsPerOrigin?: number } = 
     });
     // HEAD answers have no body; others are small: read now so the connection returns to the pool.
     const text = method === 'HEAD' ? '' : await response.body.text();
+    // undici frees the connection a turn later; a request sent before that (the next PATCH, its chunk
+    // already read ahead) would open a second one and alternate between them, each with a congestion
+    // window gone cold between uses — on a long link that costs more than this turn.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     return {
       status: response.statusCode,
       header: (name) => {

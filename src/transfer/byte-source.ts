@@ -12,8 +12,11 @@ export interface ByteSource {
   readonly fingerprint: string;
   /** Sent as the `filename` metadata. */
   readonly name?: string;
-  /** Bytes [start, end). */
-  slice(start: number, end: number): Promise<Uint8Array>;
+  /**
+   * Bytes [start, end). A source that reads into memory it is given (a file) fills `into`, which is at
+   * least end − start bytes long, and returns a view of it; a source that holds its bytes returns them.
+   */
+  slice(start: number, end: number, into?: Uint8Array): Promise<Uint8Array>;
   /** SHA-256 of the whole content, lowercase hex: the server checks it when the upload completes. */
   sha256(): Promise<string>;
   /** Throws a clear error if the content is gone or has changed since the source was made. */

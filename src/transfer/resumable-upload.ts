@@ -8,13 +8,15 @@ import { requireInteger, requireNumber } from '../core/validate.js';
 import { type Backoff, exponentialBackoff } from '../policy/backoff.js';
 import type { ByteSource } from './byte-source.js';
 import { ByteThrottle } from './byte-throttle.js';
+import { ChunkReader } from './chunk-reader.js';
 import { ProgressMeter } from './progress-meter.js';
-import { parseOffset, TUS_VERSION, type TusCapabilities } from './tus-protocol.js';
-import { GONE, stallMessage, statusError, TusRequests, TusStatusError } from './tus-requests.js';
+import { throttledSlices } from './throttled-slices.js';
+import { chunkChecksumHeader, parseOffset, TUS_VERSION, type TusCapabilities } from './tus-protocol.js';
+import { checkSize, GONE, stallMessage, statusError, TusRequests } from './tus-requests.js';
 import { fetchTransport, type TusTransport } from './tus-transport.js';
 import { ChecksumMismatchError, TusProtocolError } from './upload-errors.js';
 import type { UploadEvents, UploadResult } from './upload-events.js';
-import type { UploadStateStore } from './upload-state-store.js';
+import { rememberUpload, type UploadStateStore } from './upload-state-store.js';
 import { Watchdog } from './watchdog.js';
 
 export interface ResumableUploadOptions {
@@ -51,7 +53,6 @@ export interface ResumableUploadOptions {
 
 export type UploadState = 'idle' | 'uploading' | 'paused' | 'completed' | 'failed' | 'aborted';
 
-const SLICE_BYTES = 64 * 1024;
 const MAX_RECREATIONS = 3;
 
 /**
@@ -73,6 +74,8 @@ export class ResumableUpload extends Emitter<UploadEvents> {
   private readonly requests: TusRequests;
   private readonly transport: TusTransport;
   private readonly ownThrottle: ByteThrottle;
+  private readonly throttles: readonly ByteThrottle[];
+  private readonly reader: ChunkReader;
   private readonly lifetime = new AbortController();
   private current: AbortController | undefined;
   private running: Promise<UploadResult> | undefined;
@@ -118,6 +121,8 @@ export class ResumableUpload extends Emitter<UploadEvents> {
       clock: this.clock,
       ...(options.bytesPerSecond ? { bytesPerSecond: options.bytesPerSecond } : {}),
     });
+    this.throttles = options.throttle ? [this.ownThrottle, options.throttle] : [this.ownThrottle];
+    this.reader = new ChunkReader(this.source, this.chunkSizeBytes);
   }
 
   get state(): UploadState {
@@ -200,7 +205,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
       await this.gates(signal);
       try {
         this.capabilities ??= await this.requests.capabilities(endpoint, signal);
-        this.checkSize();
+        checkSize(this.capabilities, source.size);
         if (!url) {
           const created = await this.requests.create(endpoint, source.size, this.metadata(sha256), signal);
           ({ url, expiresAtMs } = created);
@@ -286,7 +291,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
   /** One PATCH of up to a chunk; returns the server's new offset. */
   private async patch(url: string, offset: number, sha256: string): Promise<number> {
     const end = Math.min(offset + this.chunkSizeBytes, this.source.size);
-    const chunk = await this.source.slice(offset, end).catch((error: unknown) => {
+    const chunk = await this.reader.read(offset).catch((error: unknown) => {
       throw new SourceFailure(error);
     });
     const { controller, dispose } = linkedController(this.lifetime.signal);
@@ -300,17 +305,22 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     const headers = this.requests.headers({
       'upload-offset': String(offset),
       'content-type': 'application/offset+octet-stream',
-      ...(await this.chunkChecksum(chunk)),
+      ...(await chunkChecksumHeader(this.capabilities, chunk)),
     });
     try {
-      const response = await this.transport({
+      const sending = this.transport({
         method: 'PATCH',
         url,
         headers,
-        body: this.slices(chunk, controller.signal, watchdog),
+        body: throttledSlices(chunk, this.throttles, controller.signal, watchdog, (bytes) => {
+          this.sent += bytes;
+          this.progress(false);
+        }),
         bodyLength: chunk.length,
         signal: controller.signal,
       });
+      this.reader.readAhead(end); // the disk works while the wire does
+      const response = await sending;
       if (response.status === 204 || response.status === 200) {
         const next = parseOffset(response.header('upload-offset'));
         if (next === undefined || next < offset || next > end) {
@@ -336,33 +346,6 @@ export class ResumableUpload extends Emitter<UploadEvents> {
       watchdog.stop();
       dispose();
       this.current = undefined;
-    }
-  }
-
-  /** The chunk in slices, each taken from the bandwidth limits; progress feeds the stall watchdog. */
-  private async *slices(
-    chunk: Uint8Array,
-    signal: AbortSignal,
-    watchdog: Watchdog,
-  ): AsyncGenerator<Uint8Array> {
-    const limit = Math.min(
-      this.ownThrottle.bytesPerSecond ?? Infinity,
-      this.options.throttle?.bytesPerSecond ?? Infinity,
-    );
-    // Under a limit, a slice is at most 100 ms of it: waits stay short and the rate smooth.
-    const sliceBytes = Math.max(
-      1024,
-      Math.min(SLICE_BYTES, Number.isFinite(limit) ? Math.floor(limit / 10) : SLICE_BYTES),
-    );
-    for (let at = 0; at < chunk.length; at += sliceBytes) {
-      const piece = chunk.subarray(at, at + sliceBytes);
-      await this.ownThrottle.take(piece.length, signal);
-      await this.options.throttle?.take(piece.length, signal);
-      watchdog.touch();
-      yield piece;
-      this.sent += piece.length;
-      watchdog.touch();
-      this.progress(false);
     }
   }
 
@@ -402,17 +385,6 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     return failure.kind === 'offline' || this.options.connectivity?.state === 'offline';
   }
 
-  private checkSize(): void {
-    const max = this.capabilities?.maxSizeBytes;
-    if (max !== undefined && this.source.size > max) {
-      throw new TusStatusError(
-        { status: 413, header: () => null, text: async () => '' },
-        `the server accepts uploads up to ${max} bytes; this one is ${this.source.size}`,
-        'checking the size',
-      );
-    }
-  }
-
   private metadata(sha256: string): Record<string, string> {
     return {
       ...(this.source.name === undefined ? {} : { filename: this.source.name }),
@@ -421,33 +393,11 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     };
   }
 
-  /** With the checksum extension, each chunk carries its SHA-1 and a corrupted chunk is refused (and re-sent). */
-  private async chunkChecksum(chunk: Uint8Array): Promise<Record<string, string>> {
-    const capabilities = this.capabilities;
-    if (!capabilities?.extensions.has('checksum') || !capabilities.checksumAlgorithms.has('sha1')) return {};
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-1', chunk as Uint8Array<ArrayBuffer>));
-    return { 'upload-checksum': `sha1 ${btoa(String.fromCharCode(...digest))}` };
-  }
-
-  private async remember(
-    url: string,
-    sha256: string,
-    offset: number,
-    expiresAtMs: number | undefined,
-  ): Promise<void> {
-    const store = this.options.stateStore;
-    if (!store) return;
-    const saved = await store.get(this.source.fingerprint, this.endpoint);
-    await store.put({
-      fingerprint: this.source.fingerprint,
-      endpoint: this.endpoint,
-      uploadUrl: url,
-      size: this.source.size,
-      sha256,
-      createdAtMs: saved?.uploadUrl === url ? saved.createdAtMs : this.clock.now(),
+  private remember(url: string, sha256: string, offset: number, expiresAtMs: number | undefined) {
+    const { source, endpoint, clock } = this;
+    return rememberUpload(this.options.stateStore, clock.now(), {
+      ...{ fingerprint: source.fingerprint, endpoint, uploadUrl: url, size: source.size, sha256, offset },
       ...(expiresAtMs === undefined ? {} : { expiresAtMs }),
-      offset,
-      updatedAtMs: this.clock.now(),
     });
   }
 }

@@ -51,3 +51,13 @@ export function parseOffset(value: string | null): number | undefined {
   if (value === null || !/^\d+$/.test(value.trim())) return undefined;
   return Number(value);
 }
+
+/** With the checksum extension, each chunk carries its SHA-1, so a chunk corrupted on the way is refused (and re-sent). */
+export async function chunkChecksumHeader(
+  capabilities: TusCapabilities | undefined,
+  chunk: Uint8Array,
+): Promise<Record<string, string>> {
+  if (!capabilities?.extensions.has('checksum') || !capabilities.checksumAlgorithms.has('sha1')) return {};
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-1', chunk as Uint8Array<ArrayBuffer>));
+  return { 'upload-checksum': `sha1 ${btoa(String.fromCharCode(...digest))}` };
+}

@@ -30,6 +30,17 @@ export class TusStatusError extends Error {
   }
 }
 
+/** A server that announced Tus-Max-Size refuses a larger upload: fail before sending a byte, as a 413. */
+export function checkSize(capabilities: TusCapabilities | undefined, sizeBytes: number): void {
+  const max = capabilities?.maxSizeBytes;
+  if (max === undefined || sizeBytes <= max) return;
+  throw new TusStatusError(
+    { status: 413, header: () => null, text: async () => '' },
+    `the server accepts uploads up to ${max} bytes; this one is ${sizeBytes}`,
+    'checking the size',
+  );
+}
+
 /** The upload is gone from the server (expired, or deleted): start again from zero. */
 export const GONE = Symbol('gone');
 

@@ -49,6 +49,19 @@ describe('ResumableUpload against @tus/server on real sockets', () => {
     expect(result.sha256).toBe(sha256(file.bytes));
   });
 
+  it('keeps one connection for the whole upload, so its congestion window stays warm', async () => {
+    const { proxy, transport, endpoint } = await rig();
+    const file = randomFile(8 * MiB);
+    const upload = new ResumableUpload({
+      source: await FileSource.open(file.path),
+      endpoint,
+      transport,
+      chunkSizeBytes: 1 * MiB,
+    });
+    await upload.start();
+    expect(proxy.counters.connectionsAccepted).toBe(1);
+  });
+
   it('detects a stall mid-chunk, cuts it, and resumes', async () => {
     const { server, proxy, transport, endpoint } = await rig([
       { name: 'stall', type: 'stall', afterBytes: 3 * MiB, direction: 'upstream' },
