@@ -52,6 +52,8 @@ interface InFlight {
   item: QueueItem;
   controller: AbortController;
   done: Promise<AttemptOutcome>;
+  /** The handler has returned; only the outcome's write is left. */
+  settling: boolean;
 }
 
 /**
@@ -60,6 +62,8 @@ interface InFlight {
  */
 export class Worker {
   private readonly inFlight = new Map<number, InFlight>();
+  /** In-flight entries whose handler has returned: their slots are free for the next claims. */
+  private settlingCount = 0;
   private active = false;
   private stopping = false;
   private loopDone: Promise<void> | undefined;
@@ -125,6 +129,11 @@ export class Worker {
     return item ? this.execute(item) : undefined;
   }
 
+  /** Slots taken by handlers still running. */
+  private get busy(): number {
+    return this.inFlight.size - this.settlingCount;
+  }
+
   /** Whether the loop may claim work now. */
   private get canClaim(): boolean {
     return this.active && !this.settings.isPaused() && this.settings.link?.state !== 'offline';
@@ -156,7 +165,7 @@ export class Worker {
           pausedReadAtMs = this.settings.clock.now();
           await this.settings.refreshPaused();
         }
-        const capacity = this.concurrency - this.inFlight.size;
+        const capacity = this.concurrency - this.busy;
         if (this.canClaim && capacity > 0 && this.settings.handlers.size > 0) {
           const items = await this.claim({ limit: capacity });
           for (const item of items) void this.execute(item);
@@ -173,7 +182,7 @@ export class Worker {
   /** How long to sleep when there is nothing to claim: until the next item is due, polling for other writers. */
   private async idleMs(): Promise<number> {
     const { pollIntervalMs, store, clock } = this.settings;
-    if (!this.canClaim || this.inFlight.size >= this.concurrency) return pollIntervalMs;
+    if (!this.canClaim || this.busy >= this.concurrency) return pollIntervalMs;
     const counts = await store.counts();
     if (this.inFlight.size === 0 && this.ranSinceDrained && (counts.nextDueAtMs ?? Infinity) > clock.now()) {
       this.ranSinceDrained = false;
@@ -205,19 +214,31 @@ export class Worker {
 
   /** One attempt of one claimed item, its outcome written back. Never rejects. */
   private execute(item: QueueItem): Promise<AttemptOutcome> {
-    const controller = new AbortController();
-    const entry = { item, controller } as InFlight;
+    const entry = { item, controller: new AbortController(), settling: false } as InFlight;
     this.inFlight.set(item.id, entry);
     this.ranSinceDrained = true;
     this.renewLeases();
-    entry.done = this.attempt(item, controller).finally(() => {
+    entry.done = this.attempt(entry).finally(() => {
+      if (entry.settling) this.settlingCount--;
       this.inFlight.delete(item.id);
       this.wake();
     });
     return entry.done;
   }
 
-  private async attempt(item: QueueItem, controller: AbortController): Promise<AttemptOutcome> {
+  /**
+   * The handler has returned and its outcome's write is queued: the slot takes the next item now, so
+   * with the SQLite store that claim joins the write's group commit instead of paying a commit of its own.
+   * Handlers running at once still never exceed the concurrency.
+   */
+  private handlerReturned(entry: InFlight): void {
+    entry.settling = true;
+    this.settlingCount++;
+    this.wake();
+  }
+
+  private async attempt(entry: InFlight): Promise<AttemptOutcome> {
+    const { item, controller } = entry;
     const { store, clock, owner, emit, link } = this.settings;
     const handler = this.settings.handlers.get(item.kind) as Handler;
     const startedMs = clock.now();
@@ -231,12 +252,16 @@ export class Worker {
         signal: controller.signal,
       });
     } catch (error) {
-      return this.failed(item, error, controller.signal.aborted);
+      const outcome = this.failed(item, error, controller.signal.aborted);
+      this.handlerReturned(entry);
+      return outcome;
     }
     link?.reportSuccess?.();
     const storable = jsonOrUndefined(result);
     try {
-      await store.complete(item.id, owner, { nowMs: clock.now(), result: storable });
+      const written = store.complete(item.id, owner, { nowMs: clock.now(), result: storable });
+      this.handlerReturned(entry);
+      await written;
     } catch (error) {
       // The effect happened but was not recorded: the item stays running, is recovered, and runs again
       // with the same idempotency key, so the server applies nothing twice.
