@@ -1,8 +1,8 @@
 import { type Clock, realClock } from '../core/clock.js';
 import { requireNumber } from '../core/validate.js';
 
-/** How much sending may run ahead after a quiet spell. */
-const BURST_MS = 50;
+/** How much sending may run ahead after a quiet spell, by default. */
+const DEFAULT_BURST_MS = 50;
 
 /**
  * A bandwidth limit in bytes per second. Uploads take bytes from it before sending them, so the link is
@@ -14,10 +14,12 @@ export class ByteThrottle {
   private rate: number | undefined;
   private nextFreeAtMs = 0;
   private readonly clock: Clock;
+  private readonly burstMs: number;
 
-  /** `bytesPerSecond` undefined: no limit. */
-  constructor(options: { bytesPerSecond?: number; clock?: Clock } = {}) {
+  /** `bytesPerSecond` undefined: no limit. `burstMs`: how far sending may run ahead after a pause. */
+  constructor(options: { bytesPerSecond?: number; clock?: Clock; burstMs?: number } = {}) {
     this.clock = options.clock ?? realClock;
+    this.burstMs = requireNumber('ByteThrottle', 'burstMs', options.burstMs ?? DEFAULT_BURST_MS, 0);
     this.setRate(options.bytesPerSecond);
   }
 
@@ -37,7 +39,7 @@ export class ByteThrottle {
     const rate = this.rate;
     if (rate === undefined) return;
     const nowMs = this.clock.now();
-    const startAtMs = Math.max(nowMs - BURST_MS, this.nextFreeAtMs);
+    const startAtMs = Math.max(nowMs - this.burstMs, this.nextFreeAtMs);
     this.nextFreeAtMs = startAtMs + (bytes / rate) * 1000;
     if (startAtMs > nowMs) await this.clock.sleep(startAtMs - nowMs, signal);
   }

@@ -1,55 +1,26 @@
 import { linkedController } from '../core/abort.js';
-import { type Classifier, classify as defaultClassify } from '../core/classify.js';
-import { type Clock, realClock } from '../core/clock.js';
+import type { Classifier } from '../core/classify.js';
+import type { Clock } from '../core/clock.js';
 import { TimeoutError } from '../core/errors.js';
 import { Emitter } from '../core/events.js';
 import type { Failure } from '../core/failure.js';
-import { requireInteger, requireNumber } from '../core/validate.js';
-import { type Backoff, exponentialBackoff } from '../policy/backoff.js';
+import type { Backoff } from '../policy/backoff.js';
 import type { ByteSource } from './byte-source.js';
 import { ByteThrottle } from './byte-throttle.js';
 import { ChunkReader } from './chunk-reader.js';
+import { DeliveryPacer } from './delivery-pacer.js';
 import { ProgressMeter } from './progress-meter.js';
 import { throttledSlices } from './throttled-slices.js';
 import { chunkChecksumHeader, parseOffset, TUS_VERSION, type TusCapabilities } from './tus-protocol.js';
 import { checkSize, GONE, stallMessage, statusError, TusRequests } from './tus-requests.js';
-import { fetchTransport, type TusTransport } from './tus-transport.js';
+import type { TusTransport } from './tus-transport.js';
 import { ChecksumMismatchError, TusProtocolError } from './upload-errors.js';
 import type { UploadEvents, UploadResult } from './upload-events.js';
-import { rememberUpload, type UploadStateStore } from './upload-state-store.js';
+import { type ResumableUploadOptions, resolveUploadOptions } from './upload-options.js';
+import { rememberUpload } from './upload-state-store.js';
 import { Watchdog } from './watchdog.js';
 
-export interface ResumableUploadOptions {
-  source: ByteSource;
-  /** The tus endpoint uploads are created at, e.g. http://127.0.0.1:8080/files/. */
-  endpoint: string;
-  /** Bytes per PATCH. Default 4 MiB. */
-  chunkSizeBytes?: number;
-  /** Extra Upload-Metadata (filename and sha256 are always sent). */
-  metadata?: Record<string, string>;
-  /** Headers for every request (credentials). */
-  headers?: Record<string, string>;
-  /** Default on `fetch`; lifeline/node has a faster one on undici. */
-  transport?: TusTransport;
-  /** Remembers the upload URL across restarts. Without one, a restart starts from zero. */
-  stateStore?: UploadStateStore;
-  /** Consecutive failures without the offset advancing before giving up. Default 10. */
-  maxAttempts?: number;
-  /** Between attempts. Default exponential 1 s → 30 s, full jitter. */
-  backoff?: Backoff;
-  /** No byte moved for this long aborts the request; the upload resumes from the server's offset. Default 30 s. */
-  stallTimeoutMs?: number;
-  /** Limit for OPTIONS, HEAD, POST and DELETE. Default 30 s. */
-  requestTimeoutMs?: number;
-  /** While the link is offline the upload waits for it instead of spending attempts. */
-  connectivity?: { readonly state: string; waitForOnline(options?: { signal?: AbortSignal }): Promise<void> };
-  /** A limit shared with other uploads. */
-  throttle?: ByteThrottle;
-  /** This upload's own limit (changeable: `setBytesPerSecond`). */
-  bytesPerSecond?: number;
-  classify?: Classifier;
-  clock?: Clock;
-}
+export type { ResumableUploadOptions };
 
 export type UploadState = 'idle' | 'uploading' | 'paused' | 'completed' | 'failed' | 'aborted';
 
@@ -76,6 +47,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
   private readonly ownThrottle: ByteThrottle;
   private readonly throttles: readonly ByteThrottle[];
   private readonly reader: ChunkReader;
+  private readonly pacer: DeliveryPacer | undefined;
   private readonly lifetime = new AbortController();
   private current: AbortController | undefined;
   private running: Promise<UploadResult> | undefined;
@@ -92,36 +64,29 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     this.options = options;
     this.source = options.source;
     this.endpoint = new URL(options.endpoint).href;
-    this.clock = options.clock ?? realClock;
-    this.classify = options.classify ?? defaultClassify;
-    this.backoff = options.backoff ?? exponentialBackoff({ initialDelayMs: 1000, maxDelayMs: 30_000 });
-    this.chunkSizeBytes = requireInteger(
-      'ResumableUpload',
-      'chunkSizeBytes',
-      options.chunkSizeBytes ?? 4 * 1024 * 1024,
-      1,
+    const resolved = resolveUploadOptions(options);
+    this.clock = resolved.clock;
+    this.classify = resolved.classify;
+    this.backoff = resolved.backoff;
+    this.transport = resolved.transport;
+    this.chunkSizeBytes = resolved.chunkSizeBytes;
+    this.stallTimeoutMs = resolved.stallTimeoutMs;
+    this.maxAttempts = resolved.maxAttempts;
+    this.pacer = options.pacing === false ? undefined : new DeliveryPacer(this.clock);
+    this.requests = new TusRequests(
+      this.timed(this.transport),
+      this.clock,
+      resolved.requestTimeoutMs,
+      options.headers ?? {},
     );
-    this.stallTimeoutMs = requireNumber(
-      'ResumableUpload',
-      'stallTimeoutMs',
-      options.stallTimeoutMs ?? 30_000,
-      1,
-    );
-    this.maxAttempts = requireInteger('ResumableUpload', 'maxAttempts', options.maxAttempts ?? 10, 1);
-    this.transport = options.transport ?? fetchTransport();
-    const requestTimeoutMs = requireNumber(
-      'ResumableUpload',
-      'requestTimeoutMs',
-      options.requestTimeoutMs ?? 30_000,
-      1,
-    );
-    this.requests = new TusRequests(this.transport, this.clock, requestTimeoutMs, options.headers ?? {});
     this.meter = new ProgressMeter(this.clock, this.source.size);
     this.ownThrottle = new ByteThrottle({
       clock: this.clock,
       ...(options.bytesPerSecond ? { bytesPerSecond: options.bytesPerSecond } : {}),
     });
-    this.throttles = options.throttle ? [this.ownThrottle, options.throttle] : [this.ownThrottle];
+    this.throttles = [this.ownThrottle, options.throttle, this.pacer?.throttle].filter(
+      (throttle): throttle is ByteThrottle => throttle !== undefined,
+    );
     this.reader = new ChunkReader(this.source, this.chunkSizeBytes);
   }
 
@@ -307,6 +272,8 @@ export class ResumableUpload extends Emitter<UploadEvents> {
       'content-type': 'application/offset+octet-stream',
       ...(await chunkChecksumHeader(this.capabilities, chunk)),
     });
+    const startedMs = this.preciseNow();
+    let lastByteMs = startedMs;
     try {
       const sending = this.transport({
         method: 'PATCH',
@@ -314,6 +281,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
         headers,
         body: throttledSlices(chunk, this.throttles, controller.signal, watchdog, (bytes) => {
           this.sent += bytes;
+          lastByteMs = this.preciseNow();
           this.progress(false);
         }),
         bodyLength: chunk.length,
@@ -328,6 +296,8 @@ export class ResumableUpload extends Emitter<UploadEvents> {
             `the tus server acknowledged an impossible offset (${next}) for bytes ${offset}–${end}`,
           );
         }
+        const durationMs = this.preciseNow() - startedMs;
+        this.pacer?.notePatch({ bytes: next - offset, durationMs, sendSpanMs: lastByteMs - startedMs });
         return next;
       }
       const error = await statusError(response, 'sending bytes');
@@ -347,6 +317,20 @@ export class ResumableUpload extends Emitter<UploadEvents> {
       dispose();
       this.current = undefined;
     }
+  }
+
+  /** The small requests' round trips tell the pacer what a PATCH costs besides its bytes. */
+  private timed(transport: TusTransport): TusTransport {
+    return async (request) => {
+      const startedMs = this.preciseNow();
+      const response = await transport(request);
+      this.pacer?.noteRoundTrip(this.preciseNow() - startedMs);
+      return response;
+    };
+  }
+
+  private preciseNow(): number {
+    return this.clock.preciseNow?.() ?? this.clock.now();
   }
 
   private progress(force: boolean): void {

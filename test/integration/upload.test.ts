@@ -62,6 +62,30 @@ describe('ResumableUpload against @tus/server on real sockets', () => {
     expect(proxy.counters.connectionsAccepted).toBe(1);
   });
 
+  it('paces at the bottleneck, so a reset throws away little of what was sent', async () => {
+    const size = 12 * MiB;
+    const file = randomFile(size);
+    const resent: Record<string, number> = {};
+    for (const pacing of [false, true]) {
+      const { transport, endpoint } = await rig([
+        { name: 'link', type: 'bandwidth', bytesPerSecond: 8 * MiB, direction: 'upstream' },
+        { name: 'cut', type: 'reset', afterBytes: Math.floor(size * 0.7), direction: 'upstream' },
+      ]);
+      const upload = new ResumableUpload({
+        source: await FileSource.open(file.path),
+        endpoint,
+        transport,
+        chunkSizeBytes: 2 * MiB,
+        pacing,
+      });
+      const result = await upload.start();
+      // What the client sent beyond the file: bytes queued on the way (here, in the proxy) when the reset came.
+      resent[String(pacing)] = result.bytesSent - size;
+    }
+    expect(resent.false).toBeGreaterThan(512 * 1024);
+    expect(resent.true).toBeLessThan((resent.false as number) / 2);
+  });
+
   it('detects a stall mid-chunk, cuts it, and resumes', async () => {
     const { server, proxy, transport, endpoint } = await rig([
       { name: 'stall', type: 'stall', afterBytes: 3 * MiB, direction: 'upstream' },

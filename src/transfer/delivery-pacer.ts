@@ -1,0 +1,69 @@
+import type { Clock } from '../core/clock.js';
+import { ByteThrottle } from './byte-throttle.js';
+
+/** A chunk this small says little about the rate (its time is mostly round trip). */
+const MIN_SAMPLE_BYTES = 128 * 1024;
+/** A paced sender may run this far ahead of its rate: a slice or two, not a chunk. */
+const PACED_BURST_MS = 2;
+/**
+ * The pace over the rate the server was seen to absorb: each PATCH ends with at most ~5% of its bytes
+ * queued (the server always has bytes to take), and a link that got faster is found at 5% a PATCH.
+ */
+const PACING_GAIN = 1.05;
+/** Delivery rates remembered: the pace follows the best, so one PATCH slowed by a hiccup costs no speed. */
+const RATES_REMEMBERED = 3;
+
+/** What one acknowledged PATCH showed. */
+export interface PatchSample {
+  bytes: number;
+  /** From handing the request to the transport to the server's answer. */
+  durationMs: number;
+  /** From handing the request to the transport to the last byte leaving the client. */
+  sendSpanMs: number;
+}
+
+/**
+ * Paces an upload at the rate the server absorbs (BBR's idea, at the level of requests). A sender faster
+ * than its bottleneck does not finish sooner: the surplus waits in socket and proxy buffers, and a
+ * connection reset throws it away (Linux drops a socket's unread bytes on RST), so it is sent again.
+ * Paced near the bottleneck's rate, those queues stay short: a reset costs little, and other traffic on
+ * a shared (satellite) link is not stuck behind the upload.
+ *
+ * Each acknowledged PATCH measures the delivery rate: bytes ÷ (its time less the fixed cost of any
+ * request — round trip and the server's own work, the least time any PATCH took after its last byte
+ * left, and at first the quickest small request). The next PATCH is paced at `PACING_GAIN` × the best of
+ * the last few rates. When the server is the bottleneck a small queue forms and the rate measured is the
+ * server's; when it is not, the rate measured is the pace, and the pace grows. The first PATCH goes at
+ * full speed. A reset changes nothing: it says nothing about the rate.
+ */
+export class DeliveryPacer {
+  readonly throttle: ByteThrottle;
+  private fixedCostMs = Infinity;
+  private readonly deliveryRates: number[] = [];
+
+  constructor(clock: Clock) {
+    this.throttle = new ByteThrottle({ clock, burstMs: PACED_BURST_MS });
+  }
+
+  /** The rate PATCHes are paced at now (undefined: full speed). */
+  get bytesPerSecond(): number | undefined {
+    return this.throttle.bytesPerSecond;
+  }
+
+  /** A small request (OPTIONS, HEAD, POST) took this long: an upper bound on the fixed cost. */
+  noteRoundTrip(durationMs: number): void {
+    if (durationMs >= 0) this.fixedCostMs = Math.min(this.fixedCostMs, durationMs);
+  }
+
+  /** After an acknowledged PATCH: sets the pace of the next. */
+  notePatch(sample: PatchSample): void {
+    if (sample.bytes < MIN_SAMPLE_BYTES) return;
+    const afterLastByteMs = Math.max(0, sample.durationMs - sample.sendSpanMs);
+    this.fixedCostMs = Math.min(this.fixedCostMs, afterLastByteMs);
+    const transferMs = sample.durationMs - this.fixedCostMs;
+    if (transferMs < 0.5) return; // too quick to measure: keep the pace
+    this.deliveryRates.push((sample.bytes / transferMs) * 1000);
+    if (this.deliveryRates.length > RATES_REMEMBERED) this.deliveryRates.shift();
+    this.throttle.setRate(PACING_GAIN * Math.max(...this.deliveryRates));
+  }
+}

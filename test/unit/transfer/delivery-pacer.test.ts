@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../src/index.js';
+import { DeliveryPacer } from '../../../src/transfer/delivery-pacer.js';
+
+const MiB = 1024 * 1024;
+const rateOf = (bytes: number, ms: number) => (bytes / ms) * 1000;
+
+/** A server that absorbs `serverBytesPerSecond` behind a fixed cost, fed at the pacer's rate. */
+function patchAgainst(pacer: DeliveryPacer, serverBytesPerSecond: number, fixedMs: number, bytes = 4 * MiB) {
+  const paceBytesPerSecond = pacer.bytesPerSecond ?? 1e12; // unpaced: the client's own speed is no limit
+  const sendSpanMs = (bytes / paceBytesPerSecond) * 1000;
+  const absorbMs = (bytes / serverBytesPerSecond) * 1000;
+  pacer.notePatch({ bytes, sendSpanMs, durationMs: Math.max(sendSpanMs, absorbMs) + fixedMs });
+}
+
+describe('DeliveryPacer', () => {
+  it('sends the first PATCH at full speed, then paces just above the rate the server absorbed', () => {
+    const pacer = new DeliveryPacer(new FakeClock());
+    pacer.noteRoundTrip(2);
+    expect(pacer.bytesPerSecond).toBeUndefined();
+    pacer.notePatch({ bytes: 4 * MiB, sendSpanMs: 3, durationMs: 42 }); // 40 ms of transfer after 2 ms fixed
+    const pace = pacer.bytesPerSecond as number;
+    expect(pace).toBeGreaterThan(rateOf(4 * MiB, 40));
+    expect(pace).toBeLessThan(rateOf(4 * MiB, 40) * 1.1);
+  });
+
+  it('settles just above a slower server, so the queue it leaves stays small', () => {
+    const pacer = new DeliveryPacer(new FakeClock());
+    pacer.noteRoundTrip(1);
+    const server = 50 * MiB;
+    for (let patch = 0; patch < 20; patch++) patchAgainst(pacer, server, 1);
+    const pace = pacer.bytesPerSecond as number;
+    expect(pace).toBeGreaterThanOrEqual(server);
+    expect(pace).toBeLessThan(server * 1.1);
+  });
+
+  it('finds a faster link by growing while the pace, not the server, is the limit', () => {
+    const pacer = new DeliveryPacer(new FakeClock());
+    pacer.noteRoundTrip(1);
+    patchAgainst(pacer, 20 * MiB, 1); // the first PATCH met a busy server
+    const slow = pacer.bytesPerSecond as number;
+    for (let patch = 0; patch < 40; patch++) patchAgainst(pacer, 100 * MiB, 1);
+    expect(slow).toBeLessThan(25 * MiB);
+    expect(pacer.bytesPerSecond).toBeGreaterThanOrEqual(100 * MiB);
+    expect(pacer.bytesPerSecond).toBeLessThan(110 * MiB);
+  });
+
+  it('keeps its pace through one PATCH slowed by a hiccup, and follows a lasting slowdown', () => {
+    const pacer = new DeliveryPacer(new FakeClock());
+    pacer.noteRoundTrip(1);
+    for (let patch = 0; patch < 10; patch++) patchAgainst(pacer, 100 * MiB, 1);
+    const steady = pacer.bytesPerSecond as number;
+    patchAgainst(pacer, 10 * MiB, 1);
+    expect(pacer.bytesPerSecond).toBe(steady);
+    for (let patch = 0; patch < 5; patch++) patchAgainst(pacer, 10 * MiB, 1);
+    expect(pacer.bytesPerSecond).toBeLessThan(11 * MiB);
+  });
+
+  it('learns the fixed cost from PATCHes that left no queue, and ignores chunks too small to measure', () => {
+    const pacer = new DeliveryPacer(new FakeClock());
+    pacer.noteRoundTrip(30); // a slow first OPTIONS overstates the fixed cost
+    pacer.notePatch({ bytes: 4 * MiB, sendSpanMs: 2, durationMs: 70 });
+    pacer.notePatch({ bytes: 4 * MiB, sendSpanMs: 40, durationMs: 41 }); // paced, no queue: 1 ms fixed
+    pacer.notePatch({ bytes: 4 * MiB, sendSpanMs: 2, durationMs: 81 }); // full speed: 80 ms of transfer
+    const afterLearning = pacer.bytesPerSecond;
+    pacer.notePatch({ bytes: 1000, sendSpanMs: 0.1, durationMs: 500 });
+    expect(pacer.bytesPerSecond).toBe(afterLearning);
+    // Measured against the 1 ms learned, the best PATCH delivered 4 MiB in 40 ms (not in 11).
+    expect(afterLearning).toBeGreaterThan(rateOf(4 * MiB, 40));
+    expect(afterLearning).toBeLessThan(rateOf(4 * MiB, 40) * 1.1);
+  });
+});
