@@ -9,6 +9,16 @@ import { formatDuration } from '../core/format.js';
  */
 export const BUFFERED_BODY: unique symbol = Symbol.for('lifeline.bufferedBody');
 
+/** Checked before `response.body`: reading that getter may build a stream the caller never needed. */
+const isBuffered = (response: Response) =>
+  (response as Response & { [BUFFERED_BODY]?: true })[BUFFERED_BODY] === true;
+
+/** Lets go of a body nobody will read, releasing its connection (a buffered body holds none). */
+export function discardBody(response: Response | undefined): void {
+  if (!response || isBuffered(response)) return;
+  response.body?.cancel().catch(() => {});
+}
+
 /**
  * Wraps a response body so that a stall — no bytes for `stallTimeoutMs` while the reader is waiting —
  * errors the body with a TimeoutError instead of hanging forever, and so that the caller's signal
@@ -23,7 +33,7 @@ export function guardBody(
     onStall: (error: TimeoutError) => void;
   },
 ): Response {
-  if (!response.body || (response as Response & { [BUFFERED_BODY]?: true })[BUFFERED_BODY]) return response;
+  if (isBuffered(response) || !response.body) return response;
   const reader = response.body.getReader();
   let timer: Timer | undefined;
   let detach = () => {};

@@ -8,7 +8,7 @@ import { Pipeline, type PipelineEvents } from '../policy/pipeline.js';
 import type { Policy, PolicyContext } from '../policy/policy.js';
 import { defaultRegistry } from '../policy/registry.js';
 import { type RetryEvent, RetryPolicy } from '../policy/retry.js';
-import { guardBody } from './body-guard.js';
+import { discardBody, guardBody } from './body-guard.js';
 import { HostPolicies } from './host-policies.js';
 import { HttpStatusError } from './http-status-error.js';
 import {
@@ -82,7 +82,7 @@ class HttpClient extends Emitter<HttpEvents> {
     const attempt = async (context: PolicyContext): Promise<Response> => {
       attempts = context.attempt;
       // A retried response's body is not wanted: release its connection.
-      previous?.body?.cancel().catch(() => {});
+      discardBody(previous);
       previous = undefined;
       try {
         return await this.send(plan, context, policies, url);

@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { BUFFERED_BODY } from '../http/body-guard.js';
+import { BufferedResponse } from './buffered-response.js';
 
 export interface UndiciFetchOptions {
   /** Connections kept per origin. Default 16. */
@@ -21,7 +21,8 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
  * A fetch-shaped function on undici's `request` with a keep-alive pool. On this machine a POST through
  * global fetch costs about twice what it costs here (fetch builds WHATWG streams and a Request per call),
  * which matters for a queue draining thousands of small operations. It reads the whole response body
- * before resolving, so it suits small API responses (the queue's `http` kind), not downloads.
+ * before resolving, so it suits small API responses (the queue's `http` kind), not downloads; the body is
+ * handed over as bytes (BufferedResponse), without a stream unless someone asks for one.
  */
 export function createUndiciFetch(options: UndiciFetchOptions = {}): UndiciFetch {
   const dispatcher = new Agent({
@@ -35,7 +36,8 @@ export function createUndiciFetch(options: UndiciFetchOptions = {}): UndiciFetch
   const fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     if (input instanceof Request) return globalThis.fetch(input, init);
     const headers: Record<string, string> = {};
-    for (const [name, value] of new Headers(init.headers)) headers[name] = value;
+    const given = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
+    for (const [name, value] of given) headers[name] = value;
     const response = await request(input, {
       method: (init.method ?? 'GET') as 'GET',
       headers,
@@ -43,16 +45,19 @@ export function createUndiciFetch(options: UndiciFetchOptions = {}): UndiciFetch
       signal: init.signal ?? undefined,
       dispatcher,
     });
-    const body = NULL_BODY_STATUSES.has(response.statusCode) ? null : await response.body.arrayBuffer();
-    if (body === null) await response.body.dump();
-    const responseHeaders = new Headers();
+    let body: Uint8Array | null = null;
+    if (NULL_BODY_STATUSES.has(response.statusCode)) await response.body.dump();
+    else body = await response.body.bytes();
+    const responseHeaders: Array<[string, string]> = [];
     for (const [name, value] of Object.entries(response.headers)) {
-      if (Array.isArray(value)) for (const item of value) responseHeaders.append(name, item);
-      else if (value !== undefined) responseHeaders.set(name, value);
+      if (Array.isArray(value)) for (const item of value) responseHeaders.push([name, item]);
+      else if (value !== undefined) responseHeaders.push([name, value]);
     }
-    const result = new Response(body, { status: response.statusCode, headers: responseHeaders });
-    Object.defineProperties(result, { url: { value: String(input) }, [BUFFERED_BODY]: { value: true } });
-    return result;
+    return new BufferedResponse(body, {
+      status: response.statusCode,
+      headers: responseHeaders,
+      url: String(input),
+    });
   };
   return { fetch: fetch as typeof globalThis.fetch, close: () => dispatcher.close() };
 }

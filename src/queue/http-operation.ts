@@ -1,5 +1,6 @@
 import { classify } from '../core/classify.js';
 import { InvalidOptionError } from '../core/errors.js';
+import { discardBody } from '../http/body-guard.js';
 import { HttpStatusError } from '../http/http-status-error.js';
 import type { ResilientFetch } from '../http/resilient-fetch.js';
 import type { Handler } from './worker.js';
@@ -86,7 +87,7 @@ export function httpHandler(options: {
       lifeline: { idempotencyKey, operation: `queue ${item.kind} ${operation.method} ${url.host}` },
     });
     if (!response.ok) {
-      await response.body?.cancel().catch(() => {});
+      discardBody(response);
       throw new HttpStatusError(response, classify(response));
     }
     const text = await response.text();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guardBody } from '../../../src/http/body-guard.js';
+import { BUFFERED_BODY, discardBody, guardBody } from '../../../src/http/body-guard.js';
 import { FakeClock, TimeoutError } from '../../../src/index.js';
 import { track } from '../../helpers.js';
 
@@ -63,5 +63,28 @@ describe('guardBody', () => {
     controller.abort(new Error('enough'));
     await clock.settle();
     expect(body.error).toEqual(new Error('enough'));
+  });
+
+  it('hands a buffered response over as it is, without touching its body', () => {
+    const response = new Response('whole');
+    let bodyRead = false;
+    Object.defineProperty(response, BUFFERED_BODY, { value: true });
+    Object.defineProperty(response, 'body', {
+      get: () => {
+        bodyRead = true;
+        return null;
+      },
+    });
+    const options = { stallTimeoutMs: 500, clock: new FakeClock(), signal: new AbortController().signal };
+    expect(guardBody(response, { ...options, onStall: () => {} })).toBe(response);
+    discardBody(response);
+    expect(bodyRead).toBe(false);
+  });
+
+  it('discardBody cancels a streamed body nobody will read', async () => {
+    const { response } = trickle();
+    discardBody(response);
+    discardBody(undefined);
+    await expect(response.body?.getReader().read()).resolves.toEqual({ done: true, value: undefined });
   });
 });
