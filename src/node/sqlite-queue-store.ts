@@ -85,7 +85,7 @@ export class SqliteQueueStore implements QueueStore {
   private readonly statements;
   private readonly insertAll: (items: readonly NewItem[]) => Array<{ item: QueueItem; inserted: boolean }>;
   private readonly writes: WriteBatcher;
-  private readonly dueByKindCount = new Map<number, Statement>();
+  private readonly dueStatements = new Map<string, Statement>();
 
   constructor(options: SqliteQueueStoreOptions = {}) {
     this.path = options.path ?? join(stateDirectory(), 'queue.db');
@@ -98,10 +98,10 @@ export class SqliteQueueStore implements QueueStore {
       ),
       byKey: db.prepare('SELECT * FROM items WHERE idempotency_key = ?'),
       byId: db.prepare('SELECT * FROM items WHERE id = ?'),
+      // No RETURNING: claim() has just read the row in the same transaction (RETURNING doubles the cost).
       claimOne: db.prepare(
         `UPDATE items SET status = 'running', attempts = attempts + 1, owner = @owner, lease_until = @lease, updated_at = @now
-         WHERE id = @id AND status = 'pending'
-         RETURNING *`,
+         WHERE id = @id AND status = 'pending'`,
       ),
       complete: db.prepare(
         `UPDATE items SET status = 'completed', completed_at = @now, updated_at = @now, result = @result, owner = NULL, lease_until = NULL
@@ -177,28 +177,31 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   claim(request: ClaimRequest): Promise<QueueItem[]> {
+    if (!(request.limit >= 1)) return Promise.resolve([]);
     return this.writes.run(() => {
-      const nowMs = request.nowMs;
-      const ids =
+      const { nowMs, owner, leaseUntilMs } = request;
+      const rows =
         request.id === undefined
-          ? (
-              this.dueStatement(request.kinds.length).all(
-                request.ignoreSchedule ? 1 : 0,
-                nowMs,
-                ...request.kinds,
-                request.limit,
-              ) as Array<{ id: number }>
-            ).map((row) => row.id)
+          ? (this.dueStatement(request.kinds.length, request.limit).all(
+              request.ignoreSchedule ? 1 : 0,
+              nowMs,
+              ...request.kinds,
+            ) as Row[])
           : this.byIdOfKinds(request.id, request.kinds);
       const claimed: QueueItem[] = [];
-      for (const id of ids) {
-        const row = this.statements.claimOne.get({
-          owner: request.owner,
-          lease: request.leaseUntilMs,
-          now: nowMs,
-          id,
-        }) as Row | undefined;
-        if (row) claimed.push(toItem(row));
+      for (const row of rows) {
+        const params = { owner, lease: leaseUntilMs, now: nowMs, id: row.id };
+        if (this.statements.claimOne.run(params).changes === 0) continue;
+        claimed.push(
+          toItem({
+            ...row,
+            status: 'running',
+            attempts: row.attempts + 1,
+            owner,
+            lease_until: leaseUntilMs,
+            updated_at: nowMs,
+          }),
+        );
       }
       return claimed;
     });
@@ -206,25 +209,29 @@ export class SqliteQueueStore implements QueueStore {
 
   /**
    * Due pending items of the given kinds, walking the claim index in run order (the planner must not
-   * prefer a full scan and a sort). One prepared statement per number of kinds.
+   * prefer a full scan and a sort). One prepared statement per number of kinds and limit: the limit is
+   * written into the SQL because SQLite re-prepares a statement whose LIMIT is a bound parameter every
+   * time it is bound, which cost more than the rest of the claim.
    */
-  private dueStatement(kindCount: number): Statement {
-    let statement = this.dueByKindCount.get(kindCount);
+  private dueStatement(kindCount: number, limit: number): Statement {
+    const rowLimit = Math.floor(limit);
+    const key = `${kindCount}:${rowLimit}`;
+    let statement = this.dueStatements.get(key);
     if (!statement) {
       const kinds = Array.from({ length: Math.max(1, kindCount) }, () => '?').join(', ');
       statement = this.db.prepare(
-        `SELECT id FROM items INDEXED BY items_pending
+        `SELECT * FROM items INDEXED BY items_pending
          WHERE status = 'pending' AND (? = 1 OR next_attempt_at <= ?) AND kind IN (${kinds})
-         ORDER BY priority DESC, id LIMIT ?`,
+         ORDER BY priority DESC, id LIMIT ${rowLimit}`,
       );
-      this.dueByKindCount.set(kindCount, statement);
+      this.dueStatements.set(key, statement);
     }
     return statement;
   }
 
-  private byIdOfKinds(id: number, kinds: readonly string[]): number[] {
+  private byIdOfKinds(id: number, kinds: readonly string[]): Row[] {
     const row = this.statements.byId.get(id) as Row | undefined;
-    return row && row.status === 'pending' && kinds.includes(row.kind) ? [id] : [];
+    return row && row.status === 'pending' && kinds.includes(row.kind) ? [row] : [];
   }
 
   complete(id: number, owner: string, outcome: { nowMs: number; result?: unknown }) {

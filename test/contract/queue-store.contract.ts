@@ -84,6 +84,23 @@ export function describeQueueStore(
       expect(await claim()).toEqual([]);
     });
 
+    it('hands out claimed items exactly as stored, and never more than the limit asks', async () => {
+      const ids = (
+        await store.insert([item({ priority: 2, payload: { deep: [1, 'two'] } }), item(), item(), item()])
+      ).map((r) => r.item.id);
+      expect(await claim({ limit: 0 })).toEqual([]);
+      const [first] = await claim({ limit: 1, nowMs: 1500, leaseUntilMs: 7000 });
+      expect(first).toEqual(await store.get(ids[0] as number));
+      expect(first).toMatchObject({ status: 'running', attempts: 1, owner: 'worker-a', leaseUntilMs: 7000 });
+      expect(first?.updatedAtMs).toBe(1500);
+      expect(first?.payload).toEqual({ deep: [1, 'two'] });
+      const two = await claim({ limit: 2, owner: 'worker-b' });
+      expect(two.map((c) => c.id)).toEqual([ids[1], ids[2]]);
+      for (const claimed of two) expect(claimed).toEqual(await store.get(claimed.id));
+      expect((await claim({ limit: 1 })).map((c) => c.id)).toEqual([ids[3]]);
+      expect((await store.counts()).running).toBe(4);
+    });
+
     it('claims only due items of the kinds asked for, unless told to ignore the schedule, or by id', async () => {
       const [later, other, due] = (
         await store.insert([item({ nextAttemptAtMs: 5000 }), item({ kind: 'email' }), item()])
