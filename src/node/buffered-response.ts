@@ -4,6 +4,7 @@ const decoder = new TextDecoder();
 
 type BodyMembers =
   | 'url'
+  | 'headers'
   | 'body'
   | 'bodyUsed'
   | 'text'
@@ -23,11 +24,15 @@ const ResponseBase = Response as unknown as new (
  * ReadableStream when it is constructed (about 20 µs on Node 20, most of a small POST's client-side cost
  * beyond undici itself); this one keeps the bytes, reads them directly in text(), json(), arrayBuffer(),
  * bytes() and blob(), and builds a real Response — stream and all — only when `body`, formData() or
- * clone() of a read stream is asked for. Reading twice fails as it does on any Response.
+ * clone() of a read stream is asked for. Its Headers are built when first read, too: a caller that only
+ * looks at the status and the text (the queue's `http` kind) never pays for them. Reading twice fails as
+ * it does on any Response.
  */
 export class BufferedResponse extends ResponseBase implements Response {
   readonly #bytes: Uint8Array | null;
   readonly #url: string;
+  readonly #headerPairs: Array<[string, string]>;
+  #headers: Headers | undefined;
   #used = false;
   /** The full Response, once something needs its stream. */
   #streamed: Response | undefined;
@@ -36,9 +41,15 @@ export class BufferedResponse extends ResponseBase implements Response {
     bytes: Uint8Array | null,
     init: { status: number; headers: Array<[string, string]>; url: string },
   ) {
-    super(null, { status: init.status, headers: init.headers });
+    super(null, { status: init.status });
     this.#bytes = bytes;
     this.#url = init.url;
+    this.#headerPairs = init.headers;
+  }
+
+  get headers(): Headers {
+    this.#headers ??= new Headers(this.#headerPairs);
+    return this.#headers;
   }
 
   get [BUFFERED_BODY](): true {
@@ -87,8 +98,11 @@ export class BufferedResponse extends ResponseBase implements Response {
   clone(): Response {
     if (this.bodyUsed) throw new TypeError('Response.clone: the body has already been read');
     if (this.#streamed) return this.#streamed.clone();
-    const headers: Array<[string, string]> = [...this.headers];
-    return new BufferedResponse(this.#bytes, { status: this.status, headers, url: this.#url });
+    return new BufferedResponse(this.#bytes, {
+      status: this.status,
+      headers: this.#headerPairs,
+      url: this.#url,
+    });
   }
 
   /** The bytes, once: a body can be read only once. */

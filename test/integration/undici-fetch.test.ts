@@ -51,6 +51,8 @@ describe('createUndiciFetch', () => {
     expect(response.ok).toBe(true);
     expect(response.url).toBe(`${base}/echo`);
     expect(response.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.clone().headers.getSetCookie()).toEqual(['a=1', 'b=2']);
     expect((response as Response & { [BUFFERED_BODY]?: true })[BUFFERED_BODY]).toBe(true);
     expect(response.bodyUsed).toBe(false);
     expect(await response.json()).toEqual({ method: 'POST', key: 'k-1', received: 'hello' });
