@@ -177,6 +177,24 @@ describe('lifeline serve', () => {
     expect(await command.exited).toBe(0);
   });
 
+  it('takes the upload limits from --max-upload and --upload-expiry, and refuses a larger upload with 413', async () => {
+    running = startLifeline(
+      ['serve', '--port', '0', '--data', 'store', '--json', '--max-upload', '4KiB', '--upload-expiry', '2h'],
+      { cwd: tempDir() },
+    );
+    const command = running;
+    await until(() => events(command).some((event) => event.event === 'listening'), 20_000, 'the server');
+    const listening = events(command)[0] as { uploadsUrl: string };
+    expect(listening).toMatchObject({ maxUploadBytes: 4096, uploadExpirationMs: 2 * 3_600_000 });
+    const create = (length: number) =>
+      fetch(listening.uploadsUrl, {
+        method: 'POST',
+        headers: { 'tus-resumable': '1.0.0', 'upload-length': String(length) },
+      }).then((response) => response.status);
+    expect(await create(4097)).toBe(413);
+    expect(await create(4096)).toBe(201);
+  });
+
   it('says which port is in use and exits 1', async () => {
     const server = createServer();
     blocker = server;
@@ -197,6 +215,9 @@ describe('lifeline serve', () => {
     const badSync = lifeline(['serve', '--sync', 'sometimes']);
     expect(badSync.status).toBe(2);
     expect(badSync.stderr).toContain("--sync: use full or normal, not 'sometimes'");
+    const badLimit = lifeline(['serve', '--max-upload', 'lots']);
+    expect(badLimit.status).toBe(2);
+    expect(badLimit.stderr).toContain("--max-upload: cannot read 'lots'");
     const unknown = lifeline(['serve', '--prot', '8080']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain("Unknown option '--prot'");

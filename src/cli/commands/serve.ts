@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { formatDuration, plural } from '../../core/format.js';
-import { formatBytes, parseBytes } from '../../core/units.js';
+import { formatBytes, parseBytes, parseDurationMs } from '../../core/units.js';
 import {
   createServer,
   DEFAULT_MAX_BODY_BYTES,
@@ -15,7 +15,7 @@ const HELP = `lifeline serve — the receiving server: records operations exactl
 receives resumable uploads (tus 1.0)
 
 Usage: lifeline serve [--port 8080] [--host 127.0.0.1] [--data ./lifeline-data] [--sync full|normal]
-                      [--max-body 10MiB] [--quiet] [--json]
+                      [--max-body 10MiB] [--max-upload 10GiB] [--upload-expiry 24h] [--quiet] [--json]
 
 Options:
   --port <n>         port to listen on (default 8080; 0 picks a free one)
@@ -24,6 +24,8 @@ Options:
   --sync <mode>      full: an acknowledged operation survives power loss (default)
                      normal: survives a crash of the process, faster
   --max-body <size>  largest request body accepted (default 10MiB); larger ones get 413
+  --max-upload <size>      largest upload accepted (default 10GiB); larger ones are refused with 413
+  --upload-expiry <time>   unfinished uploads untouched this long are deleted (default 24h)
   --quiet            do not print a line per operation or upload
   --json             print JSON event lines instead of text
 
@@ -34,7 +36,7 @@ Endpoints:
   GET  /ops/:id      one operation
   GET  /health       {"status":"ok","uptimeMs":…,"operations":…}
   /files/            tus 1.0 uploads (creation, creation-with-upload, creation-defer-length, termination,
-                     expiration; up to 10 GiB; unfinished uploads expire after 24 h). Each file lands in
+                     expiration; up to --max-upload; unfinished uploads expire after --upload-expiry). Each file lands in
                      <data>/files/<upload id>. Send Upload-Metadata sha256 (hex): a finished upload whose
                      bytes do not match is deleted and its last request answered 460 Checksum Mismatch
 
@@ -54,6 +56,8 @@ export const serveCommand: Command = {
         data: { type: 'string', default: './lifeline-data' },
         sync: { type: 'string', default: 'full' },
         'max-body': { type: 'string' },
+        'max-upload': { type: 'string' },
+        'upload-expiry': { type: 'string' },
         quiet: { type: 'boolean' },
         json: { type: 'boolean' },
       },
@@ -72,9 +76,24 @@ export const serveCommand: Command = {
       values['max-body'] === undefined
         ? DEFAULT_MAX_BODY_BYTES
         : parseBytes(values['max-body'], '--max-body');
+    const uploadLimits = {
+      ...(values['max-upload'] === undefined
+        ? {}
+        : { maxUploadBytes: parseBytes(values['max-upload'], '--max-upload') }),
+      ...(values['upload-expiry'] === undefined
+        ? {}
+        : { uploadExpirationMs: parseDurationMs(values['upload-expiry'], '--upload-expiry') }),
+    };
     const json = values.json === true;
 
-    const server = createServer({ port, host: values.host, dataDir: values.data, synchronous, maxBodyBytes });
+    const server = createServer({
+      port,
+      host: values.host,
+      dataDir: values.data,
+      synchronous,
+      maxBodyBytes,
+      ...uploadLimits,
+    });
     try {
       await server.start();
     } catch (error) {
