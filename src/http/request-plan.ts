@@ -58,7 +58,8 @@ export async function planRequest(
       );
     }
   }
-  for (const [name, value] of new Headers(init.headers)) headers.set(name, value);
+  const given = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
+  for (const [name, value] of given) headers.set(name, value);
 
   let idempotencyKey = headers.get(IDEMPOTENCY_HEADER) ?? undefined;
   if (idempotencyKey === undefined && !IDEMPOTENT_METHODS.has(method) && options.idempotencyKey !== false) {

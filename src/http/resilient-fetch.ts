@@ -223,6 +223,7 @@ function mayRepeat(repeat: Repeat, failure: Failure): boolean {
 }
 
 function hostOf(input: string | URL | Request): string {
+  if (input instanceof URL) return input.host;
   try {
     return new URL(input instanceof Request ? input.url : input).host;
   } catch {
@@ -230,7 +231,11 @@ function hostOf(input: string | URL | Request): string {
   }
 }
 
-function mergeHeaders(...sources: Array<ConstructorParameters<typeof Headers>[0] | undefined>): Headers {
+/** The configured headers, later sources winning; undefined when none are configured (the usual case). */
+function mergeHeaders(
+  ...sources: Array<ConstructorParameters<typeof Headers>[0] | undefined>
+): Headers | undefined {
+  if (sources.every((source) => source === undefined)) return undefined;
   const merged = new Headers();
   for (const source of sources) for (const [name, value] of new Headers(source)) merged.set(name, value);
   return merged;
