@@ -242,8 +242,9 @@ export async function benchQueue(quick: boolean): Promise<Rate[]> {
   );
   const fsyncs = full[1].perSecond; // raw single-row commits on the queue's schema at FULL
   console.log(
-    `  queue at FULL: each item commits a claim and a completion, each an fsync; single commits at FULL ran at ` +
-      `${formatRate(fsyncs)}/s above, so the queue at FULL cannot pass ≈ ${formatRate(fsyncs / 2)} items/s here`,
+    `  queue at FULL: each commit is an fsync; an item's completion and the next item's claim share one (group ` +
+      `commit); single commits at FULL ran at ${formatRate(fsyncs)}/s above, so the queue at FULL cannot pass ` +
+      `≈ ${formatRate(fsyncs)} items/s here`,
   );
   const drainRatio = queueDrainNormal.perSecond / plainFetch.perSecond;
   console.log(
