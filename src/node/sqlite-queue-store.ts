@@ -10,6 +10,7 @@ import {
   type QueueCounts,
   type QueueItem,
 } from '../queue/types.js';
+import { CLAIM_COLUMNS, type ClaimRow, claimedItem, type Row, toItem } from './queue-rows.js';
 import { type OpenOptions, openDatabase, type SchemaSpec, type SqliteDatabase } from './sqlite.js';
 import { stateDirectory } from './state-dir.js';
 import { WriteBatcher } from './write-batcher.js';
@@ -53,26 +54,6 @@ export interface SqliteQueueStoreOptions extends OpenOptions {
   path?: string;
 }
 
-interface Row {
-  id: number;
-  kind: string;
-  payload: string;
-  priority: number;
-  idempotency_key: string;
-  status: ItemStatus;
-  attempts: number;
-  max_attempts: number;
-  next_attempt_at: number;
-  created_at: number;
-  updated_at: number;
-  completed_at: number | null;
-  last_error: string | null;
-  dead_reason: string | null;
-  result: string | null;
-  owner: string | null;
-  lease_until: number | null;
-}
-
 /**
  * The queue on disk, in SQLite. Durability: with `synchronous: 'full'` (the default) an `insert` that has
  * returned is on disk and survives power loss; every state change is one transaction, so a crash at any
@@ -98,6 +79,7 @@ export class SqliteQueueStore implements QueueStore {
       ),
       byKey: db.prepare('SELECT * FROM items WHERE idempotency_key = ?'),
       byId: db.prepare('SELECT * FROM items WHERE id = ?'),
+      pendingById: db.prepare(`SELECT ${CLAIM_COLUMNS} FROM items WHERE id = ? AND status = 'pending'`).raw(),
       // No RETURNING: claim() has just read the row in the same transaction (RETURNING doubles the cost).
       claimOne: db.prepare(
         `UPDATE items SET status = 'running', attempts = attempts + 1, owner = @owner, lease_until = @lease, updated_at = @now
@@ -186,22 +168,12 @@ export class SqliteQueueStore implements QueueStore {
               request.ignoreSchedule ? 1 : 0,
               nowMs,
               ...request.kinds,
-            ) as Row[])
+            ) as ClaimRow[])
           : this.byIdOfKinds(request.id, request.kinds);
       const claimed: QueueItem[] = [];
       for (const row of rows) {
-        const params = { owner, lease: leaseUntilMs, now: nowMs, id: row.id };
-        if (this.statements.claimOne.run(params).changes === 0) continue;
-        claimed.push(
-          toItem({
-            ...row,
-            status: 'running',
-            attempts: row.attempts + 1,
-            owner,
-            lease_until: leaseUntilMs,
-            updated_at: nowMs,
-          }),
-        );
+        const params = { owner, lease: leaseUntilMs, now: nowMs, id: row[0] };
+        if (this.statements.claimOne.run(params).changes > 0) claimed.push(claimedItem(row, request));
       }
       return claimed;
     });
@@ -219,19 +191,21 @@ export class SqliteQueueStore implements QueueStore {
     let statement = this.dueStatements.get(key);
     if (!statement) {
       const kinds = Array.from({ length: Math.max(1, kindCount) }, () => '?').join(', ');
-      statement = this.db.prepare(
-        `SELECT * FROM items INDEXED BY items_pending
-         WHERE status = 'pending' AND (? = 1 OR next_attempt_at <= ?) AND kind IN (${kinds})
-         ORDER BY priority DESC, id LIMIT ${rowLimit}`,
-      );
+      statement = this.db
+        .prepare(
+          `SELECT ${CLAIM_COLUMNS} FROM items INDEXED BY items_pending
+           WHERE status = 'pending' AND (? = 1 OR next_attempt_at <= ?) AND kind IN (${kinds})
+           ORDER BY priority DESC, id LIMIT ${rowLimit}`,
+        )
+        .raw();
       this.dueStatements.set(key, statement);
     }
     return statement;
   }
 
-  private byIdOfKinds(id: number, kinds: readonly string[]): Row[] {
-    const row = this.statements.byId.get(id) as Row | undefined;
-    return row && row.status === 'pending' && kinds.includes(row.kind) ? [row] : [];
+  private byIdOfKinds(id: number, kinds: readonly string[]): ClaimRow[] {
+    const row = this.statements.pendingById.get(id) as ClaimRow | undefined;
+    return row && kinds.includes(row[1]) ? [row] : [];
   }
 
   complete(id: number, owner: string, outcome: { nowMs: number; result?: unknown }) {
@@ -364,27 +338,4 @@ export class SqliteQueueStore implements QueueStore {
     this.writes.flush();
     if (this.db.open) this.db.close();
   }
-}
-
-function toItem(row: Row): QueueItem {
-  const item: QueueItem = {
-    id: row.id,
-    kind: row.kind,
-    payload: JSON.parse(row.payload),
-    priority: row.priority,
-    idempotencyKey: row.idempotency_key,
-    status: row.status,
-    attempts: row.attempts,
-    maxAttempts: row.max_attempts,
-    nextAttemptAtMs: row.next_attempt_at,
-    createdAtMs: row.created_at,
-    updatedAtMs: row.updated_at,
-  };
-  if (row.completed_at !== null) item.completedAtMs = row.completed_at;
-  if (row.last_error !== null) item.lastError = JSON.parse(row.last_error) as ItemError;
-  if (row.dead_reason !== null) item.deadReason = row.dead_reason;
-  if (row.result !== null) item.result = JSON.parse(row.result);
-  if (row.owner !== null) item.owner = row.owner;
-  if (row.lease_until !== null) item.leaseUntilMs = row.lease_until;
-  return item;
 }

@@ -99,6 +99,11 @@ export function describeQueueStore(
       for (const claimed of two) expect(claimed).toEqual(await store.get(claimed.id));
       expect((await claim({ limit: 1 })).map((c) => c.id)).toEqual([ids[3]]);
       expect((await store.counts()).running).toBe(4);
+      // Claimed again after a failure: the second attempt, with the error it keeps.
+      await store.reschedule(ids[3] as number, 'worker-a', { nowMs: 1600, nextAttemptAtMs: 1700, error });
+      const [again] = await claim({ nowMs: 1800, id: ids[3] });
+      expect(again).toMatchObject({ attempts: 2, lastError: error });
+      expect(again).toEqual(await store.get(ids[3] as number));
     });
 
     it('claims only due items of the kinds asked for, unless told to ignore the schedule, or by id', async () => {
