@@ -27,6 +27,16 @@ function slowSource(size: number) {
   return { source, reads };
 }
 
+/** A reader of 4-byte chunks whose first chunk has been read (and is on the wire). */
+async function firstChunkSent(size: number) {
+  const { source, reads } = slowSource(size);
+  const reader = new ChunkReader(source, 4);
+  const first = reader.read(0);
+  reads[0]?.finish();
+  await first;
+  return { reader, reads };
+}
+
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('ChunkReader', () => {
@@ -57,11 +67,7 @@ describe('ChunkReader', () => {
   });
 
   it('when the server stopped elsewhere, lets the read ahead finish before reading the right offset', async () => {
-    const { source, reads } = slowSource(12);
-    const reader = new ChunkReader(source, 4);
-    const first = reader.read(0);
-    reads[0]?.finish();
-    await first;
+    const { reader, reads } = await firstChunkSent(12);
     reader.readAhead(4);
     const retried = reader.read(2); // the server acknowledged only two bytes of the first chunk
     await settle();
@@ -74,11 +80,7 @@ describe('ChunkReader', () => {
   });
 
   it('surfaces a failed read ahead to the read that takes it', async () => {
-    const { source, reads } = slowSource(8);
-    const reader = new ChunkReader(source, 4);
-    const first = reader.read(0);
-    reads[0]?.finish();
-    await first;
+    const { reader, reads } = await firstChunkSent(8);
     reader.readAhead(4);
     reads[1]?.finish(new Error('the disk is gone'));
     await settle(); // no unhandled rejection while nobody has asked yet
