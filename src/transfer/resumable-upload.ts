@@ -314,6 +314,9 @@ export class ResumableUpload extends Emitter<UploadEvents> {
         : error;
     } finally {
       watchdog.stop();
+      // A server may answer before it has read the whole body: whatever still reads the chunk stops now,
+      // because its buffer is refilled by the read after next.
+      controller.abort(new DOMException('the PATCH has been answered', 'AbortError'));
       dispose();
       this.current = undefined;
     }

@@ -5,7 +5,8 @@ const SLICE_BYTES = 64 * 1024;
 
 /**
  * A chunk as the request body: slices, each taken from every bandwidth limit before it goes out; each
- * slice that moves feeds the stall watchdog and reports how many bytes went out.
+ * slice that moves feeds the stall watchdog and reports how many bytes went out. Once the signal aborts
+ * (the request failed, or was answered early) it yields nothing more.
  */
 export async function* throttledSlices(
   chunk: Uint8Array,
@@ -15,7 +16,7 @@ export async function* throttledSlices(
   onSent: (bytes: number) => void,
 ): AsyncGenerator<Uint8Array> {
   const sliceBytes = sliceBytesFor(throttles);
-  for (let at = 0; at < chunk.length; at += sliceBytes) {
+  for (let at = 0; at < chunk.length && !signal.aborted; at += sliceBytes) {
     const piece = chunk.subarray(at, at + sliceBytes);
     for (const throttle of throttles) await throttle.take(piece.length, signal);
     watchdog.touch();

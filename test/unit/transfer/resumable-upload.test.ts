@@ -8,6 +8,7 @@ import {
   MemoryUploadStateStore,
   ResumableUpload,
   type ResumableUploadOptions,
+  type TusTransport,
 } from '../../../src/index.js';
 import { track } from '../../helpers.js';
 import { MemoryTusServer } from './memory-tus.js';
@@ -167,6 +168,25 @@ describe('ResumableUpload', () => {
     expect(result.value?.size).toBe(128 * KiB);
     expect(server.requests.filter((request) => request.startsWith('HEAD'))).toHaveLength(1);
     expect(stored(server)).toEqual(content);
+  });
+
+  it('stops feeding a PATCH body the server answered before reading it all', async () => {
+    const server = new MemoryTusServer();
+    let early: AsyncIterator<Uint8Array> | undefined;
+    const transport: TusTransport = async (request) => {
+      if (request.method === 'PATCH' && !early && request.body) {
+        early = request.body[Symbol.asyncIterator]();
+        await early.next(); // one slice read, then an answer: the rest of the body is never read
+        return { status: 409, header: () => null, text: async () => '' };
+      }
+      return server.transport(request);
+    };
+    const { clock, upload } = await setup(256 * KiB, { transport, chunkSizeBytes: 256 * KiB });
+    const result = track(upload.start());
+    await clock.runAll();
+    expect(result.value?.size).toBe(256 * KiB);
+    // Its chunk's buffer has been refilled since: the answered request must get nothing more from it.
+    expect(await early?.next()).toEqual({ done: true, value: undefined });
   });
 
   it('reports a refused size (413) and a checksum mismatch clearly, without retrying them', async () => {
