@@ -6,7 +6,7 @@
 import { connect, createServer, type Server } from 'node:net';
 import { formatBytes } from '../src/core/units.js';
 import { ChaosProxy } from '../src/testing/index.js';
-import { formatRatio } from './harness.js';
+import { formatRatio, median } from './harness.js';
 
 const CHUNK = Buffer.alloc(64 * 1024, 0x5a);
 
@@ -54,8 +54,6 @@ function download(port: number): Promise<{ bytes: number; bytesPerSecond: number
 }
 
 const portOf = (server: Server) => (server.address() as { port: number }).port;
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 export async function benchProxy(quick: boolean): Promise<void> {
   const bytes = quick ? 64 * 1024 * 1024 : 256 * 1024 * 1024;

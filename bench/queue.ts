@@ -27,7 +27,7 @@ import { createDurableQueue } from '../src/node/durable-queue.js';
 import { httpOperation } from '../src/queue/http-operation.js';
 import type { OperationQueue } from '../src/queue/operation-queue.js';
 import { postOperations } from '../test/integration/support/queue-fixtures.js';
-import { compare, formatNs, formatRatio, type Measurement } from './harness.js';
+import { compare, formatNs, formatRatio, type Measurement, median } from './harness.js';
 import { fetchLoop, nodeHttpLoop, queueDrain, startServer, undiciLoop } from './queue-drain.js';
 import { openRawStore, type RawStore, type Synchronous, tempDir } from './queue-sqlite.js';
 
@@ -47,8 +47,6 @@ const OPERATION = httpOperation({
 });
 const CONCURRENCY = 8;
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const rateOf = (measurement: Measurement, perOp = 1): Rate => ({
   name: measurement.name,
   perSecond: (perOp * 1e9) / measurement.nsPerOp,

@@ -18,7 +18,7 @@
  *    `--quick` leaves out the fetch transport here.
  */
 import { ChaosProxy } from '../src/testing/index.js';
-import { formatRatio } from './harness.js';
+import { formatRatio, median } from './harness.js';
 import { resetProxy } from './upload-resets.js';
 import {
   benchServer,
@@ -40,8 +40,6 @@ const lifelineBackoff = {
   delayMs: (attempt: number) => RETRY_DELAYS_MS[(attempt - 1) % RETRY_DELAYS_MS.length] as number,
 };
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const mbps = (bytes: number, ms: number) => bytes / MiB / (ms / 1000);
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');

@@ -1,4 +1,5 @@
 import { type AgentHealth, readAgentHealth } from '../node/agent-health.js';
+import { processExists } from '../node/process-owner.js';
 
 /**
  * Whether a `lifeline agent` is running, judged from the snapshot it writes every 2 s: fresh (under
@@ -17,14 +18,4 @@ export function agentStatus(stateDir: string, nowMs = Date.now()): AgentStatus {
   if (health === undefined) return { running: false, lastSeen: undefined };
   const fresh = nowMs - health.writtenAtMs < AGENT_SNAPSHOT_FRESH_MS && processExists(health.pid);
   return fresh ? { running: true, health } : { running: false, lastSeen: health };
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -27,14 +27,15 @@ export async function queueUpload(
   const operation = uploadOperation(source.path, options.endpoint, {
     ...(options.bytesPerSecond === undefined ? {} : { bytesPerSecond: options.bytesPerSecond }),
   });
+  const idempotencyKey = `upload:${source.fingerprint}:${operation.endpoint}`;
   let fresh = false;
-  const off = runtime.queue.on('enqueued', () => {
-    fresh = true;
+  const off = runtime.queue.on('enqueued', ({ item }) => {
+    if (item.idempotencyKey === idempotencyKey) fresh = true;
   });
   try {
     const item = await runtime.queue.enqueue('upload', operation, {
       priority: options.priority,
-      idempotencyKey: `upload:${source.fingerprint}:${operation.endpoint}`,
+      idempotencyKey,
     });
     return { item, fresh, size: source.size };
   } finally {

@@ -29,9 +29,7 @@ export class HostPolicies {
       options.breaker === false
         ? undefined
         : options.registry.circuitBreaker(`http ${host}`, {
-            consecutiveFailures: 5,
-            resetTimeoutMs: 30_000,
-            ...options.breaker,
+            ...options.breaker, // the breaker's own defaults otherwise (5 in a row, 30 s)
             classify: options.classify,
             clock,
           });

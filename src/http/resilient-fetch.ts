@@ -1,3 +1,4 @@
+import { NEVER_ABORTED } from '../core/abort.js';
 import { type Classifier, classify as defaultClassify } from '../core/classify.js';
 import { type Clock, realClock } from '../core/clock.js';
 import { BodyNotReplayableError } from '../core/errors.js';
@@ -192,7 +193,7 @@ class HttpClient extends Emitter<HttpEvents> {
     return guardBody(response, {
       stallTimeoutMs,
       clock: this.clock,
-      signal: signal ?? new AbortController().signal,
+      signal: signal ?? NEVER_ABORTED,
       onStall: () => this.emit('stall', { method: plan.method, url: plan.url.href, stallTimeoutMs }),
     });
   }

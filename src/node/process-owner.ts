@@ -15,7 +15,11 @@ export function isProcessOwnerAlive(owner: string): boolean {
   const [host, pidText] = owner.split(':');
   const pid = Number(pidText);
   if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return true; // cannot tell: rely on the lease
-  if (pid === process.pid) return true;
+  return pid === process.pid || processExists(pid);
+}
+
+/** Whether a process with this pid exists on this machine. */
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

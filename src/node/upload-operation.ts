@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { onAbort } from '../core/abort.js';
 import { InvalidOptionError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/events.js';
 import type { QueueItem } from '../queue/types.js';
@@ -82,13 +83,13 @@ export function uploadHandler(options: {
       ...(operation.bytesPerSecond === undefined ? {} : { bytesPerSecond: operation.bytesPerSecond }),
       ...(operation.metadata ? { metadata: operation.metadata } : {}),
     });
-    const stop = () => void upload.abort();
-    signal.addEventListener('abort', stop, { once: true });
+    // A signal that aborted while the file was being opened stops the upload at once, too.
+    const detach = onAbort(signal, () => void upload.abort());
     events.started({ item, upload });
     try {
       return await upload.start();
     } finally {
-      signal.removeEventListener('abort', stop);
+      detach();
       await source.close();
     }
   };

@@ -1,5 +1,5 @@
 import type { Failure } from '../core/failure.js';
-import { formatDuration, plural } from '../core/format.js';
+import { plural } from '../core/format.js';
 import type { Backoff } from '../policy/backoff.js';
 import type { ItemError, QueueItem } from './types.js';
 
@@ -38,9 +38,4 @@ export function toItemError(failure: Failure, nowMs: number): ItemError {
   if (failure.code !== undefined) error.code = failure.code;
   if (failure.status !== undefined) error.status = failure.status;
   return error;
-}
-
-/** "retrying in 4.0s (attempt 2 of 10)" — for events and the CLI. */
-export function describeReschedule(item: QueueItem, delayMs: number): string {
-  return `retrying in ${formatDuration(delayMs)} (attempt ${item.attempts} of ${item.maxAttempts} failed)`;
 }

@@ -258,14 +258,21 @@ export class Worker {
     }
     link?.reportSuccess?.();
     const storable = jsonOrUndefined(result);
+    let writing: Promise<boolean>;
     try {
-      const written = store.complete(item.id, owner, { nowMs: clock.now(), result: storable });
-      this.handlerReturned(entry);
-      await written;
+      writing = store.complete(item.id, owner, { nowMs: clock.now(), result: storable });
     } catch (error) {
-      // The effect happened but was not recorded: the item stays running, is recovered, and runs again
-      // with the same idempotency key, so the server applies nothing twice.
+      writing = Promise.reject(error);
+    }
+    this.handlerReturned(entry);
+    const written = await writing.catch((error: unknown) => {
       emit('error', { error });
+      return false;
+    });
+    if (!written) {
+      // The effect happened but was not recorded (or the item is no longer ours): it is not reported
+      // completed; it is recovered and runs again with the same idempotency key, so nothing applies twice.
+      return { status: 'released', reason: 'its completion was not recorded; it will run again' };
     }
     const completed = { ...item, status: 'completed' as const, completedAtMs: clock.now(), result: storable };
     emit('completed', { item: completed, durationMs: clock.now() - startedMs, result });
@@ -282,12 +289,7 @@ export class Worker {
         return { status: 'released', reason: 'stopped' };
       }
       const failure = classify(error);
-      if (
-        failure.kind === 'offline' ||
-        (failure.retryable && failure.code !== undefined && failure.status === undefined)
-      ) {
-        link?.reportFailure?.(error);
-      }
+      link?.reportFailure?.(error); // the monitor decides whether it speaks of the link
       const outcome = decideOutcome(item, failure, backoff, nowMs);
       if (outcome.action === 'release' || (failure.retryable && link?.state === 'offline')) {
         await store.release(item.id, owner, nowMs);

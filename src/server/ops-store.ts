@@ -166,7 +166,7 @@ export class OpsStore {
    * with the key; it runs inside the transaction. One transaction, one commit.
    */
   record(operation: NewOperation, respond: Respond): RecordResult {
-    return this.recordOne.immediate(operation, respond);
+    return this.counted([this.recordOne.immediate(operation, respond)])[0] as RecordResult;
   }
 
   /**
@@ -179,7 +179,14 @@ export class OpsStore {
   recordMany(
     requests: ReadonlyArray<{ operation: NewOperation; respond: Respond }>,
   ): Array<RecordResult | Error> {
-    return this.recordBatch.immediate(requests);
+    return this.counted(this.recordBatch.immediate(requests));
+  }
+
+  /** Counts what a committed transaction applied (counting inside it would drift when a commit fails). */
+  private counted<T extends RecordResult | Error>(results: T[]): T[] {
+    for (const result of results)
+      if (!(result instanceof Error) && result.outcome === 'applied') this.count++;
+    return results;
   }
 
   private recordInTransaction(operation: NewOperation, respond: Respond): RecordResult {
@@ -213,7 +220,6 @@ export class OpsStore {
       if (operation.fingerprint === undefined) throw new Error('an operation with a key needs a fingerprint');
       this.statements.insertKey.run(key, operation.fingerprint, stored.id, response.status, response.body);
     }
-    this.count++;
     return { outcome: 'applied', operation: stored, response };
   }
 

@@ -1,9 +1,8 @@
-import { linkedController } from '../core/abort.js';
+import { linkedController, NEVER_ABORTED } from '../core/abort.js';
 import type { Classifier } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
 import { TimeoutError } from '../core/errors.js';
 import { Emitter } from '../core/events.js';
-import type { Failure } from '../core/failure.js';
 import type { Backoff } from '../policy/backoff.js';
 import type { ByteSource } from './byte-source.js';
 import { ByteThrottle } from './byte-throttle.js';
@@ -17,7 +16,7 @@ import type { TusTransport } from './tus-transport.js';
 import { ChecksumMismatchError, TusProtocolError } from './upload-errors.js';
 import type { UploadEvents, UploadResult } from './upload-events.js';
 import { type ResumableUploadOptions, resolveUploadOptions } from './upload-options.js';
-import { rememberUpload } from './upload-state-store.js';
+import type { UploadRecord } from './upload-state-store.js';
 import { Watchdog } from './watchdog.js';
 
 export type { ResumableUploadOptions };
@@ -144,8 +143,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     for (const wake of this.resumeWaiters.splice(0)) wake();
     await this.running?.catch(() => {});
     if (!options.terminate) return;
-    if (this.uploadUrl)
-      await this.requests.terminate(this.uploadUrl, new AbortController().signal).catch(() => {});
+    if (this.uploadUrl) await this.requests.terminate(this.uploadUrl, NEVER_ABORTED).catch(() => {});
     await this.options.stateStore?.remove(this.source.fingerprint, this.endpoint);
   }
 
@@ -165,6 +163,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     let offset = 0;
     let resumedFromOffset: number | undefined;
     let expiresAtMs = saved?.expiresAtMs;
+    let createdAtMs = saved?.createdAtMs ?? this.clock.now();
 
     for (;;) {
       await this.gates(signal);
@@ -174,9 +173,10 @@ export class ResumableUpload extends Emitter<UploadEvents> {
         if (!url) {
           const created = await this.requests.create(endpoint, source.size, this.metadata(sha256), signal);
           ({ url, expiresAtMs } = created);
+          createdAtMs = this.clock.now();
           offset = 0;
           needSync = false;
-          await this.remember(url, sha256, 0, expiresAtMs);
+          await this.remember({ url, sha256, offset: 0, createdAtMs, expiresAtMs });
           this.emit('created', { url });
         }
         this.uploadUrl = url;
@@ -201,7 +201,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
         this.acknowledged = offset;
         this.emit('chunkAcknowledged', { offset, totalBytes: source.size });
         this.progress(true);
-        await this.remember(url, sha256, offset, expiresAtMs);
+        await this.remember({ url, sha256, offset, createdAtMs, expiresAtMs });
       } catch (error) {
         if (signal.aborted) throw signal.reason;
         if (error instanceof SourceFailure) throw await this.sourceFailed(error.error, url);
@@ -224,7 +224,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
         }
         if (!failure.retryable) throw error;
         needSync = url !== undefined;
-        if (this.isLinkDown(failure)) continue; // the gate waits for the link; no attempt spent
+        if (this.isLinkDown()) continue; // the gate waits for the link; no attempt spent
         failures++;
         if (failures >= this.maxAttempts) throw error;
         const delayMs =
@@ -314,8 +314,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
         : error;
     } finally {
       watchdog.stop();
-      // A server may answer before it has read the whole body: whatever still reads the chunk stops now,
-      // because its buffer is refilled by the read after next.
+      // A server may answer before reading the whole body: stop feeding it, the chunk's buffer is reused.
       controller.abort(new DOMException('the PATCH has been answered', 'AbortError'));
       dispose();
       this.current = undefined;
@@ -359,7 +358,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
    */
   private async sourceFailed(error: unknown, url: string | undefined): Promise<unknown> {
     await this.options.stateStore?.remove(this.source.fingerprint, this.endpoint);
-    if (url) await this.requests.terminate(url, new AbortController().signal).catch(() => {});
+    if (url) await this.requests.terminate(url, NEVER_ABORTED).catch(() => {});
     return error;
   }
 
@@ -368,8 +367,9 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     return this.status === 'paused';
   }
 
-  private isLinkDown(failure: Failure): boolean {
-    return failure.kind === 'offline' || this.options.connectivity?.state === 'offline';
+  /** Only a monitor's word: an outage-like error it has not seen backs off (the gate would not wait). */
+  private isLinkDown(): boolean {
+    return this.options.connectivity?.state === 'offline';
   }
 
   private metadata(sha256: string): Record<string, string> {
@@ -380,14 +380,18 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     };
   }
 
-  private remember(url: string, sha256: string, offset: number, expiresAtMs: number | undefined) {
-    const { source, endpoint, clock } = this;
-    return rememberUpload(this.options.stateStore, clock.now(), {
-      ...{ fingerprint: source.fingerprint, endpoint, uploadUrl: url, size: source.size, sha256, offset },
+  /** The record a restart resumes from (createdAtMs is kept by run(): no read before each write). */
+  private async remember(at: Pick<UploadRecord, 'sha256' | 'offset' | 'createdAtMs'> & UrlAndExpiry) {
+    const { url: uploadUrl, expiresAtMs, ...rest } = at;
+    const { fingerprint, size } = this.source;
+    await this.options.stateStore?.put({
+      ...{ fingerprint, endpoint: this.endpoint, uploadUrl, size, updatedAtMs: this.clock.now(), ...rest },
       ...(expiresAtMs === undefined ? {} : { expiresAtMs }),
     });
   }
 }
+
+type UrlAndExpiry = { url: string; expiresAtMs: number | undefined };
 
 /** Marks an error that came from the source, not from the network. */
 class SourceFailure {

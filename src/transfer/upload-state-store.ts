@@ -29,18 +29,6 @@ export interface UploadStateStore {
   close?(): Promise<void>;
 }
 
-/** Records an upload's progress, keeping when it was first created. Without a store, nothing is kept. */
-export async function rememberUpload(
-  store: UploadStateStore | undefined,
-  nowMs: number,
-  record: Omit<UploadRecord, 'createdAtMs' | 'updatedAtMs'>,
-): Promise<void> {
-  if (!store) return;
-  const saved = await store.get(record.fingerprint, record.endpoint);
-  const createdAtMs = saved?.uploadUrl === record.uploadUrl ? saved.createdAtMs : nowMs;
-  await store.put({ ...record, createdAtMs, updatedAtMs: nowMs });
-}
-
 export class MemoryUploadStateStore implements UploadStateStore {
   private readonly records = new Map<string, UploadRecord>();
 

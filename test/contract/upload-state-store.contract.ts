@@ -32,8 +32,12 @@ export function describeUploadStateStore(
     it('forgets a record on remove', async () => {
       const { store } = open();
       await store.put(record('a'));
+      await store.put(record('a', 'http://other/files/'));
       await store.remove('a', 'http://h/files/');
       expect(await store.get('a', 'http://h/files/')).toBeUndefined();
+      // Only that (fingerprint, endpoint): the same file's upload elsewhere stays.
+      expect(await store.list()).toEqual([record('a', 'http://other/files/')]);
+      await store.remove('a', 'http://other/files/');
       expect(await store.list()).toEqual([]);
     });
 

@@ -198,6 +198,7 @@ describe('ChaosProxy', () => {
     proxy.updateToxic('slow', { latencyMs: 0 });
     expect(await roundTrip(connection, Buffer.from('c'))).toBeLessThan(150);
     proxy.removeToxic('slow');
+    expect(() => proxy.removeToxic('slow')).toThrow("no toxic named 'slow'"); // it is gone
     expect(await roundTrip(connection, Buffer.from('d'))).toBeLessThan(100);
     expect(connection.data().toString()).toBe('abcd');
     expect(proxy.counters.connectionsAccepted).toBe(1);

@@ -99,6 +99,7 @@ describe('resilientFetch through the chaos proxy', () => {
     const open = await client(`${proxy.url}/ok`).catch((caught: unknown) => caught);
     expect(performance.now() - started).toBeLessThan(50);
     expect(open).toMatchObject({ code: 'CIRCUIT_OPEN' });
+    expect(client.breakerFor(`127.0.0.1:${proxy.port}`)?.state).toBe('open');
     expect((open as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
     expect((open as { retryAfterMs: number }).retryAfterMs).toBeLessThanOrEqual(400);
 

@@ -5,10 +5,11 @@ import { WriteBatcher } from '../../src/node/write-batcher.js';
 import { tempDir } from './support/queue-fixtures.js';
 
 function table() {
-  const db = new Database(join(tempDir('lifeline-batch-'), 'batch.db'));
+  const path = join(tempDir('lifeline-batch-'), 'batch.db');
+  const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)');
-  return db;
+  return Object.assign(db, { path });
 }
 
 describe('WriteBatcher', () => {
@@ -16,19 +17,28 @@ describe('WriteBatcher', () => {
     const db = table();
     const batcher = new WriteBatcher(db);
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
-    let commits = 0;
+    // Another connection sees only what is committed: inside the batch, nothing is yet.
+    const reader = new Database(db.path, { readonly: true });
+    const committedRows = () => (reader.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n;
+    let committedDuringBatch = -1;
     const outcomes = await Promise.allSettled([
       batcher.run(() => insert.run('a').changes),
       batcher.run(() => {
         insert.run('b');
         insert.run('a'); // violates UNIQUE: this write, and its 'b', must go
       }),
-      batcher.run(() => insert.run('c').changes),
+      batcher.run(() => {
+        committedDuringBatch = committedRows();
+        return insert.run('c').changes;
+      }),
     ]);
-    commits = (db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n;
+    const rows = (db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n;
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(db.prepare('SELECT v FROM t ORDER BY id').all()).toEqual([{ v: 'a' }, { v: 'c' }]);
-    expect(commits).toBe(2);
+    expect(rows).toBe(2);
+    expect(committedDuringBatch).toBe(0); // 'a' is committed with 'c', in one transaction
+    expect(committedRows()).toBe(2);
+    reader.close();
   });
 
   it('a write alone in its turn fails alone', async () => {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../../core/units.js';
-import { readAgentHealth } from '../../node/agent-health.js';
 import { openRuntime, type Runtime } from '../../node/runtime.js';
 import { httpOperation } from '../../queue/http-operation.js';
 import { ITEM_STATUSES, type ItemStatus, type QueueItem } from '../../queue/types.js';
+import { agentStatus } from '../agent-status.js';
 import { type Command, EXIT, UsageError } from '../command.js';
 import { describeItem } from '../describe-item.js';
 import { type Output, paint, table } from '../output.js';
@@ -101,12 +101,12 @@ const SUBCOMMANDS: Record<string, Handler> = {
   async status(runtime, args, output) {
     const { values } = parseArgs({ args, strict: true, options: { json: { type: 'boolean' } } });
     const status = await runtime.queue.status();
-    const agent = readAgentHealth(runtime.stateDir);
-    const agentFresh = agent !== undefined && Date.now() - agent.writtenAtMs < 10_000;
+    const running = agentStatus(runtime.stateDir);
+    const agent = running.running ? running.health : undefined;
     if (values.json) {
       output.json({
         ...status,
-        agent: agentFresh ? { pid: agent.pid, link: agent.link.state } : null,
+        agent: agent ? { pid: agent.pid, link: agent.link.state } : null,
         path: `${runtime.stateDir}/queue.db`,
       });
       return EXIT.ok;
@@ -122,11 +122,11 @@ const SUBCOMMANDS: Record<string, Handler> = {
       ['  completed', String(status.completed)],
       ['  dead', status.dead > 0 ? paint(output, 'red', String(status.dead)) : '0'],
       ['  paused', status.paused ? paint(output, 'yellow', 'yes') : 'no'],
-      ['  agent', agentFresh ? `running (pid ${agent.pid}), link ${agent.link.state}` : 'not running'],
+      ['  agent', agent ? `running (pid ${agent.pid}), link ${agent.link.state}` : 'not running'],
     ])) {
       output.line(line);
     }
-    if (status.pending > 0 && !agentFresh)
+    if (status.pending > 0 && !agent)
       output.line("Use 'lifeline queue sync' to send them now, or run 'lifeline agent'.");
     if (status.dead > 0)
       output.line("Use 'lifeline queue list --status dead' to see why, 'lifeline queue retry' to try again.");

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SourceMissingError } from '../../node/file-source.js';
 import { openRuntime, type Runtime } from '../../node/runtime.js';
 import { COMMON_OPTIONS, type Command, EXIT, UsageError } from '../command.js';
 import { followUploads } from '../follow-uploads.js';
@@ -46,8 +47,9 @@ export const sendCommand: Command = {
       const endpoint = values.to ?? runtime.uploadEndpoint;
       const ids: number[] = [];
       for (const path of positionals) {
+        // A file named on the command line that is not there is a usage error; a store failure is not.
         const queued = await queueUpload(runtime, path, { endpoint, ...flags }).catch((error: unknown) => {
-          throw new UsageError((error as Error).message);
+          throw error instanceof SourceMissingError ? new UsageError(error.message) : error;
         });
         ids.push(queued.item.id);
         if (values.json)

@@ -64,13 +64,11 @@ export const watchCommand: Command = {
     watcher.on('ready', (file) => {
       queueUpload(runtime, file.path, { endpoint, ...flags }).then(
         (queued) => {
-          if (queued.fresh || !json) {
-            if (queued.fresh)
-              say('queued', describeQueued(queued, basename(file.path)), {
-                id: queued.item.id,
-                file: file.path,
-              });
-          }
+          if (queued.fresh)
+            say('queued', describeQueued(queued, basename(file.path)), {
+              id: queued.item.id,
+              file: file.path,
+            });
         },
         (error: unknown) =>
           say('error', paint(output, 'red', (error as Error).message), {

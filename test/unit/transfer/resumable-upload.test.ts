@@ -87,6 +87,8 @@ describe('ResumableUpload', () => {
     await clock.runAll();
     expect(result.error).toMatchObject({ status: 503 });
     expect(upload.state).toBe('failed');
+    // Retried, and stopped at the limit: 3 of the 5 failures were met.
+    expect(server.requests.filter((request) => request.startsWith('PATCH'))).toHaveLength(3);
   });
 
   it('detects a stall, cuts the request, and resumes', async () => {
@@ -200,6 +202,22 @@ describe('ResumableUpload', () => {
     expect(error).toBeInstanceOf(ChecksumMismatchError);
     expect((error as Error).message).toContain('expected aaa, got bbb');
     expect(mismatch.server.requests.filter((request) => request.startsWith('PATCH'))).toHaveLength(1);
+  });
+
+  it('backs off and gives up on an outage-like error when no monitor says the link is down', async () => {
+    let calls = 0;
+    const transport: TusTransport = async () => {
+      calls++;
+      throw Object.assign(new Error('getaddrinfo ENOTFOUND tus.test'), { code: 'ENOTFOUND' });
+    };
+    const { clock, upload } = await setup(64 * KiB, { transport, maxAttempts: 3 });
+    const retries: number[] = [];
+    upload.on('retry', ({ attempt }) => retries.push(attempt));
+    const result = track(upload.start());
+    await clock.runAll();
+    expect(result.error).toMatchObject({ code: 'ENOTFOUND' });
+    expect(retries).toEqual([1, 2]);
+    expect(calls).toBe(3);
   });
 
   it('waits for the link instead of spending attempts while offline', async () => {
