@@ -31,6 +31,7 @@ export class DirectoryWatcher extends Emitter<DirectoryWatcherEvents> {
   >();
   private timer: Timer | undefined;
   private scanning = false;
+  private watching = false;
   private readonly clock: Clock;
 
   constructor(
@@ -47,12 +48,22 @@ export class DirectoryWatcher extends Emitter<DirectoryWatcherEvents> {
   }
 
   start(): void {
-    void this.scan();
+    if (this.watching) return;
+    this.watching = true;
+    void this.poll();
   }
 
   stop(): void {
+    this.watching = false;
     this.timer?.cancel();
     this.timer = undefined;
+  }
+
+  /** A scan, then the next one after the interval — while watching (a scan running at stop() arms none). */
+  private async poll(): Promise<void> {
+    await this.scan();
+    if (this.watching)
+      this.timer = this.clock.setTimer(() => void this.poll(), this.options.intervalMs ?? 1000);
   }
 
   /** One pass over the directory (exposed for tests and `--once`). */
@@ -61,7 +72,11 @@ export class DirectoryWatcher extends Emitter<DirectoryWatcherEvents> {
     this.scanning = true;
     try {
       const nowMs = this.clock.now();
-      for (const path of await this.files(this.directory)) {
+      const listed = await this.files(this.directory);
+      // Files gone from the directory are forgotten: a long watch of an outbox does not grow without end.
+      const present = new Set(listed);
+      for (const path of this.seen.keys()) if (!present.has(path)) this.seen.delete(path);
+      for (const path of listed) {
         let info: Awaited<ReturnType<typeof stat>>;
         try {
           info = await stat(path);
@@ -87,7 +102,6 @@ export class DirectoryWatcher extends Emitter<DirectoryWatcherEvents> {
       this.emit('error', { error });
     } finally {
       this.scanning = false;
-      this.timer = this.clock.setTimer(() => void this.scan(), this.options.intervalMs ?? 1000);
     }
   }
 

@@ -1,17 +1,14 @@
-import { createHash } from 'node:crypto';
 import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { InvalidOptionError, LifelineError } from '../core/errors.js';
 import type { ByteSource } from '../transfer/byte-source.js';
+import { sha256File } from './sha256-file.js';
 
 /**
  * A file on disk as an upload source. Its fingerprint is path, size and modification time, so an upload
  * resumes only while the file is unchanged; a changed file starts cleanly anew, and a file deleted or
  * changed mid-upload is reported (`verify`) instead of sending a mix of old and new bytes.
  */
-/** Read size while hashing: large enough that per-read overhead vanishes next to SHA-256 itself. */
-const HASH_BLOCK_BYTES = 1024 * 1024;
-
 export class FileSource implements ByteSource {
   readonly name: string;
   private handle: Promise<FileHandle> | undefined;
@@ -50,10 +47,6 @@ export class FileSource implements ByteSource {
     return bytes;
   }
 
-  /**
-   * Reads in large blocks and hashes one block while the next is read, so hashing and the disk overlap
-   * (a 64 KiB stream spends more time in per-chunk overhead than in SHA-256 itself).
-   */
   sha256(): Promise<string> {
     this.digest ??= this.hashFile().catch((error: unknown) => {
       this.digest = undefined; // a later call tries again (the file may be back)
@@ -63,24 +56,9 @@ export class FileSource implements ByteSource {
   }
 
   private async hashFile(): Promise<string> {
-    const hash = createHash('sha256');
-    const handle = await open(this.path, 'r');
-    try {
-      const blocks = [Buffer.allocUnsafe(HASH_BLOCK_BYTES), Buffer.allocUnsafe(HASH_BLOCK_BYTES)];
-      let position = 0;
-      let reading = handle.read(blocks[0] as Buffer, 0, HASH_BLOCK_BYTES, position);
-      for (let turn = 0; ; turn ^= 1) {
-        const { bytesRead, buffer } = await reading;
-        if (bytesRead === 0) break;
-        position += bytesRead;
-        reading = handle.read(blocks[turn ^ 1] as Buffer, 0, HASH_BLOCK_BYTES, position);
-        hash.update(buffer.subarray(0, bytesRead));
-      }
-      if (position !== this.size) throw changed(this.path, `it is ${position} bytes now, not ${this.size}`);
-      return hash.digest('hex');
-    } finally {
-      await handle.close();
-    }
+    const { sha256, sizeBytes } = await sha256File(this.path);
+    if (sizeBytes !== this.size) throw changed(this.path, `it is ${sizeBytes} bytes now, not ${this.size}`);
+    return sha256;
   }
 
   private async readFully(buffer: Uint8Array, start: number): Promise<Uint8Array> {

@@ -3,10 +3,11 @@ import { FileStore } from '@tus/file-store';
 import { ERRORS, Server as TusServer, type Upload } from '@tus/server';
 import type { Clock } from '../core/clock.js';
 import { requireInteger } from '../core/validate.js';
+import { sha256File } from '../node/sha256-file.js';
 import { ensureDirectory } from '../node/state-dir.js';
 import { HttpError } from './http-io.js';
 import type { RouteContext, Router } from './router.js';
-import { type FinishedUpload, sha256File, syncFile, UploadLog } from './upload-log.js';
+import { type FinishedUpload, syncFile, UploadLog } from './upload-log.js';
 
 /** Where tus is mounted: `POST /files/` creates an upload, `/files/<id>` is one upload. */
 export const TUS_PATH = '/files';
@@ -221,7 +222,7 @@ export class TusEndpoint {
     const metadata = upload.metadata ?? {};
     const filename = metadata.filename ?? undefined;
     const size = upload.size ?? upload.offset;
-    const actual = await sha256File(path);
+    const { sha256: actual } = await sha256File(path);
     const declared = metadata[SHA256_METADATA_KEY];
     const expected = typeof declared === 'string' ? declared.toLowerCase() : undefined;
     if (expected !== undefined && expected !== actual) {

@@ -1,8 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 
 /** An upload that arrived whole (and, when the client named its SHA-256, intact). */
 export interface FinishedUpload {
@@ -78,13 +75,6 @@ export class UploadLog {
     }
     this.byId.set(upload.id, upload);
   }
-}
-
-/** SHA-256 of a file, lowercase hex, read as a stream (any size). */
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
 }
 
 /** Flushes a file's data, then its directory entry (where the platform allows syncing a directory). */

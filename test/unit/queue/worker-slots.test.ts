@@ -81,6 +81,27 @@ describe('Worker slots', () => {
     expect(peak).toBe(1);
   });
 
+  it('a completion that could not be written is not reported completed: the item stays to run again', async () => {
+    const clock = new FakeClock(1_000_000);
+    const store = new SlowCompletionStore();
+    store.complete = async () => {
+      throw new Error('disk full');
+    };
+    const queue = new OperationQueue({ store, clock, maxConcurrency: 1, pollIntervalMs: 1000 });
+    queues.push({ queue, store });
+    queue.handle('op', async () => 'done');
+    const completed: unknown[] = [];
+    const errors: unknown[] = [];
+    queue.on('completed', ({ item }) => completed.push(item.id));
+    queue.on('error', ({ error }) => errors.push(error));
+    const item = await queue.enqueue('op', 'a');
+    const summary = await queue.sync();
+    expect(errors).toMatchObject([{ message: 'disk full' }]);
+    expect(completed).toEqual([]);
+    expect(summary).toMatchObject({ completed: 0 });
+    expect((await queue.get(item.id))?.status).toBe('running'); // recovered, and run again, on the next open
+  });
+
   it('stop() waits for outcomes still being written', async () => {
     const clock = new FakeClock(1_000_000);
     const store = new SlowCompletionStore();
