@@ -10,8 +10,10 @@ import { QualityMonitor } from '../network/quality-monitor.js';
 import { exponentialBackoff } from '../policy/backoff.js';
 import { PolicyRegistry } from '../policy/registry.js';
 import { DEFAULT_SENSITIVE_HEADERS, httpHandler } from '../queue/http-operation.js';
+import type { LinkStatus } from '../queue/link.js';
 import type { OperationQueue } from '../queue/operation-queue.js';
 import { ByteThrottle } from '../transfer/byte-throttle.js';
+import type { TusTransport } from '../transfer/tus-transport.js';
 import type { UploadStateStore } from '../transfer/upload-state-store.js';
 import { expandEnv, loadConfig } from './config.js';
 import type { LifelineConfig } from './config-schema.js';
@@ -133,10 +135,18 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
   fetch.on('attemptFailure', ({ error }) => connectivity.reportFailure(error));
 
   const queueSettings = config.queue ?? {};
+  // Traffic reports where it is made — each fetch attempt (above), each tus request (below) — so the queue
+  // reads the link's state only: reporting each item's outcome too would count every request twice.
+  const linkState: LinkStatus = {
+    get state() {
+      return connectivity.state;
+    },
+    on: (name, listener) => connectivity.on(name, listener),
+  };
   const queue = createDurableQueue({
     path: join(stateDir, 'queue.db'),
     ...(queueSettings.synchronous === undefined ? {} : { synchronous: queueSettings.synchronous }),
-    connectivity,
+    connectivity: linkState,
     quality,
     maxConcurrency: queueSettings.concurrency ?? 4,
     ...(queueSettings.maxAttempts === undefined ? {} : { maxAttempts: queueSettings.maxAttempts }),
@@ -170,9 +180,19 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
   });
   const uploadState = new SqliteUploadStateStore({ path: join(stateDir, 'uploads.db') });
   const tus = undiciTusTransport();
+  const reportedTus: TusTransport = async (request) => {
+    try {
+      const response = await tus.transport(request);
+      connectivity.reportSuccess();
+      return response;
+    } catch (error) {
+      connectivity.reportFailure(error);
+      throw error;
+    }
+  };
   const uploads = uploadHandler({
     stateStore: uploadState,
-    transport: tus.transport,
+    transport: reportedTus,
     throttle: uploadThrottle,
     connectivity,
     headersFor,
