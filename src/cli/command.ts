@@ -1,3 +1,4 @@
+import { openRuntime, type Runtime } from '../node/runtime.js';
 import type { Output } from './output.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -37,3 +38,38 @@ export const COMMON_OPTIONS = {
   json: { type: 'boolean' },
   config: { type: 'string' },
 } as const;
+
+/** Opens the runtime for one piece of work and closes it after, whatever happens. */
+export async function withRuntime(
+  configPath: string | undefined,
+  work: (runtime: Runtime) => Promise<number>,
+): Promise<number> {
+  const runtime = await openRuntime({ configPath });
+  try {
+    return await work(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/**
+ * Takes `--config <path>` (or `--config=<path>`) out of a subcommand's arguments: the runtime is opened
+ * before the subcommand reads the rest.
+ */
+export function takeConfigOption(args: readonly string[]): {
+  configPath: string | undefined;
+  rest: string[];
+} {
+  const rest: string[] = [];
+  let configPath: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--config') {
+      configPath = args[++i];
+      if (configPath === undefined)
+        throw new UsageError('--config needs a path, e.g. --config ./lifeline.config.json');
+    } else if (arg.startsWith('--config=')) configPath = arg.slice('--config='.length);
+    else rest.push(arg);
+  }
+  return { configPath, rest };
+}

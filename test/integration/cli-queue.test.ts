@@ -146,4 +146,17 @@ describe('lifeline queue', () => {
     expect((await run('queue', 'frobnicate')).stderr).toContain("unknown queue command 'frobnicate'");
     expect((await run('queue', 'remove', 'x')).stderr).toContain('queue remove needs an item id');
   });
+
+  it('reads --config in either form, like every other command', async () => {
+    const { cwd, run } = await setup();
+    const other = join(cwd, 'other.json');
+    writeFileSync(other, JSON.stringify({ queue: { concurrency: 'many' } }));
+    for (const args of [['--config', other], [`--config=${other}`]]) {
+      const result = await run('queue', 'status', ...args);
+      expect(result.status, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toContain('other.json');
+      expect(result.stderr, args.join(' ')).toContain('queue.concurrency');
+    }
+    expect((await run('queue', 'status', '--config')).stderr).toContain('--config needs a path');
+  });
 });

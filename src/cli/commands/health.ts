@@ -11,11 +11,11 @@ import {
   readAgentHealth,
   requestHealthReset,
 } from '../../node/agent-health.js';
-import { openRuntime, type Runtime } from '../../node/runtime.js';
+import type { Runtime } from '../../node/runtime.js';
 import type { CircuitSnapshot } from '../../policy/circuit-breaker.js';
 import { agentStatus } from '../agent-status.js';
 import { breakerLines, nextTrialAtMs, refusesCalls } from '../breaker-table.js';
-import { COMMON_OPTIONS, type Command, EXIT, UsageError } from '../command.js';
+import { COMMON_OPTIONS, type Command, EXIT, UsageError, withRuntime } from '../command.js';
 import { patternLines, rateLines, statsLines, topErrorLines } from '../failure-report.js';
 import { clockTime, type Output, paint, table } from '../output.js';
 import { adviceRows, type QualityView, qualityRows } from '../quality-text.js';
@@ -71,15 +71,6 @@ export const healthCommand: Command = {
 };
 
 const SUBCOMMANDS: Record<string, Handler> = { reset, failures };
-
-async function withRuntime(configPath: string | undefined, work: (runtime: Runtime) => Promise<number>) {
-  const runtime = await openRuntime({ configPath });
-  try {
-    return await work(runtime);
-  } finally {
-    await runtime.close();
-  }
-}
 
 // ── lifeline health ─────────────────────────────────────────────────────────────────────────────────────
 

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../../core/units.js';
-import { openRuntime, type Runtime } from '../../node/runtime.js';
+import type { Runtime } from '../../node/runtime.js';
 import { httpOperation } from '../../queue/http-operation.js';
 import { ITEM_STATUSES, type ItemStatus, type QueueItem } from '../../queue/types.js';
 import { agentStatus } from '../agent-status.js';
-import { type Command, EXIT, UsageError } from '../command.js';
+import { type Command, EXIT, takeConfigOption, UsageError, withRuntime } from '../command.js';
 import { describeItem } from '../describe-item.js';
 import { type Output, paint, table } from '../output.js';
 import { reportQueue } from '../queue-events.js';
@@ -44,15 +44,8 @@ export const queueCommand: Command = {
           : `unknown queue command '${sub}'`,
       );
     }
-    const configIndex = rest.indexOf('--config');
-    const configPath = configIndex >= 0 ? rest[configIndex + 1] : undefined;
-    if (configIndex >= 0) rest.splice(configIndex, 2);
-    const runtime = await openRuntime({ configPath });
-    try {
-      return await handler(runtime, rest, output);
-    } finally {
-      await runtime.close();
-    }
+    const { configPath, rest: subArgs } = takeConfigOption(rest);
+    return withRuntime(configPath, (runtime) => handler(runtime, subArgs, output));
   },
 };
 
