@@ -23,6 +23,11 @@ const LEVEL_COLOUR: Record<string, Colour> = {
   unknown: 'grey',
 };
 
+/** The link's state, coloured on a terminal: online green, offline red, unknown yellow. */
+export function linkStateText(output: Output, state: string): string {
+  return paint(output, state === 'online' ? 'green' : state === 'offline' ? 'red' : 'yellow', state);
+}
+
 /** "good, score 87%" (the level coloured on a terminal). */
 export function levelText(output: Output, quality: Pick<QualityView, 'level' | 'score'>): string {
   return `${paint(output, LEVEL_COLOUR[quality.level] ?? 'grey', quality.level)}, score ${Math.round(quality.score * 100)}%`;

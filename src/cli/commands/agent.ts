@@ -5,6 +5,7 @@ import { openRuntime, type Runtime } from '../../node/runtime.js';
 import { COMMON_OPTIONS, type Command, EXIT } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
 import { clockTime, type Output, paint } from '../output.js';
+import { linkStateText } from '../quality-text.js';
 import { reportQueue } from '../queue-events.js';
 
 const HELP = `lifeline agent — run the queue's worker in the foreground
@@ -104,8 +105,7 @@ async function drainOnce(
 
 function reportLink(runtime: Runtime, output: Output, json: boolean): () => void {
   return runtime.connectivity.on('change', ({ to, reason }) => {
-    const colour = to === 'online' ? 'green' : to === 'offline' ? 'red' : 'yellow';
-    say(output, json, 'link', `link ${paint(output, colour, to)}: ${reason}`, { state: to, reason });
+    say(output, json, 'link', `link ${linkStateText(output, to)}: ${reason}`, { state: to, reason });
   });
 }
 

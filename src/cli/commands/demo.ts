@@ -9,6 +9,7 @@ import { Tally } from '../demo/tally.js';
 import { DemoView } from '../demo/view.js';
 import { untilInterrupted } from '../interrupt.js';
 import { type Output, paint } from '../output.js';
+import { linkStateText } from '../quality-text.js';
 
 const HELP = `lifeline demo — watch lifeline keep work flowing through a bad link
 
@@ -126,8 +127,7 @@ function follow(
   output: Output,
 ): void {
   rig.runtime.connectivity.on('change', ({ to, reason }) => {
-    const colour = to === 'online' ? 'green' : to === 'offline' ? 'red' : 'yellow';
-    say('link', `link ${paint(output, colour, to)}: ${reason}`, { state: to, reason });
+    say('link', `link ${linkStateText(output, to)}: ${reason}`, { state: to, reason });
   });
   rig.runtime.registry.circuitBreaker(rig.breakerName).on('stateChange', ({ from, to, reason }) =>
     say('breaker', `breaker ${from} → ${paint(output, to === 'closed' ? 'green' : 'red', to)}: ${reason}`, {

@@ -11,14 +11,13 @@ import {
   readAgentHealth,
   requestHealthReset,
 } from '../../node/agent-health.js';
-import type { Runtime } from '../../node/runtime.js';
 import type { CircuitSnapshot } from '../../policy/circuit-breaker.js';
 import { agentStatus } from '../agent-status.js';
 import { breakerLines, nextTrialAtMs, refusesCalls } from '../breaker-table.js';
 import { COMMON_OPTIONS, type Command, EXIT, UsageError, withRuntime } from '../command.js';
 import { patternLines, rateLines, statsLines, topErrorLines } from '../failure-report.js';
 import { clockTime, type Output, paint, table } from '../output.js';
-import { adviceRows, type QualityView, qualityRows } from '../quality-text.js';
+import { adviceRows, linkStateText, type QualityView, qualityRows } from '../quality-text.js';
 import { ago, fromNow } from '../time-text.js';
 import { warmUp } from '../warm-up.js';
 
@@ -152,10 +151,9 @@ async function view(args: string[], output: Output): Promise<number> {
       return problems.length === 0 ? EXIT.ok : EXIT.failed;
     }
 
-    const linkColour = link.state === 'online' ? 'green' : link.state === 'offline' ? 'red' : 'yellow';
     output.line(`${paint(output, 'bold', 'Link')}  ${probeUrl}`);
     printRows(output, [
-      ['now', `${paint(output, linkColour, link.state)}: ${link.reason}`],
+      ['now', `${linkStateText(output, link.state)}: ${link.reason}`],
       ['agent', agentLinkText(output, agent, nowMs)],
     ]);
     output.line();
@@ -218,8 +216,7 @@ function agentLinkText(output: Output, agent: ReturnType<typeof agentStatus>, no
     return `${paint(output, 'grey', 'not running')}${last}; 'lifeline agent' starts it`;
   }
   const { state, sinceMs, reason } = agent.health.link;
-  const colour = state === 'online' ? 'green' : state === 'offline' ? 'red' : 'yellow';
-  return `${paint(output, colour, state)} since ${clockTime(new Date(sinceMs))} (${ago(sinceMs, nowMs)}): ${reason}`;
+  return `${linkStateText(output, state)} since ${clockTime(new Date(sinceMs))} (${ago(sinceMs, nowMs)}): ${reason}`;
 }
 
 function breakerProblem(breaker: CircuitSnapshot, agent: AgentHealth | undefined, nowMs: number): string {

@@ -2,6 +2,7 @@ import { formatDuration } from '../../core/format.js';
 import { formatBytes } from '../../core/units.js';
 import { type Output, paint } from '../output.js';
 import { bar } from '../progress-board.js';
+import { linkStateText } from '../quality-text.js';
 import type { DemoRig } from './rig.js';
 import type { Phase } from './story.js';
 import type { Tally } from './tally.js';
@@ -24,14 +25,13 @@ export class DemoView {
     const quality = runtime.quality.snapshot();
     const breaker = runtime.registry.circuitBreaker(this.rig.breakerName).snapshot();
     const queue = await runtime.queue.status();
-    const linkColour = link.state === 'online' ? 'green' : link.state === 'offline' ? 'red' : 'yellow';
     const breakerText =
       breaker.state === 'closed'
         ? paint(output, 'green', 'closed')
         : `${paint(output, breaker.state === 'open' ? 'red' : 'yellow', breaker.state)}${breaker.retryAfterMs > 0 ? ` — next trial in ${formatDuration(breaker.retryAfterMs)}` : ''}`;
     const lines = [
       `${paint(output, 'bold', `lifeline demo ${this.tally.clock()}`)}  act ${index + 1}/${total}: ${paint(output, 'bold', phase.name)} — ${phase.caption}`,
-      `  link     ${paint(output, linkColour, link.state)}: ${link.reason}`,
+      `  link     ${linkStateText(output, link.state)}: ${link.reason}`,
       `  quality  ${quality.level} · score ${Math.round(quality.score * 100)}%${quality.latencyMs === undefined ? '' : ` · ${Math.round(quality.latencyMs)}ms`} · loss ${(quality.lossRate * 100).toFixed(1)}%`,
       `  breaker  ${breakerText}`,
       `  queue    pending ${queue.pending} · running ${queue.running} · completed ${queue.completed} · dead ${queue.dead}${queue.paused ? ' · paused' : ''}`,
