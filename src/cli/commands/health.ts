@@ -77,7 +77,7 @@ async function view(args: string[], output: Output): Promise<number> {
   const { values } = parseArgs({
     args,
     strict: true,
-    options: { json: { type: 'boolean' }, config: { type: 'string' } },
+    options: COMMON_OPTIONS,
   });
   return withRuntime(values.config, async (runtime) => {
     const probeUrl = runtime.config.probe?.url ?? new URL('/health', runtime.serverUrl).href;
@@ -242,7 +242,7 @@ async function reset(args: string[], output: Output): Promise<number> {
   const { values } = parseArgs({
     args,
     strict: true,
-    options: { json: { type: 'boolean' }, config: { type: 'string' } },
+    options: COMMON_OPTIONS,
   });
   return withRuntime(values.config, async (runtime) => {
     const agent = agentStatus(runtime.stateDir);

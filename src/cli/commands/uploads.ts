@@ -2,10 +2,9 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../../core/units.js';
 import { FileSource } from '../../node/file-source.js';
-import { openRuntime } from '../../node/runtime.js';
 import type { UploadOperation } from '../../node/upload-operation.js';
 import type { QueueItem } from '../../queue/types.js';
-import { type Command, EXIT } from '../command.js';
+import { COMMON_OPTIONS, type Command, EXIT, withRuntime } from '../command.js';
 import { type Output, paint, table } from '../output.js';
 import { ago, fromNow } from '../time-text.js';
 
@@ -23,10 +22,9 @@ export const uploadsCommand: Command = {
     const { values } = parseArgs({
       args,
       strict: true,
-      options: { all: { type: 'boolean' }, json: { type: 'boolean' }, config: { type: 'string' } },
+      options: { all: { type: 'boolean' }, ...COMMON_OPTIONS },
     });
-    const runtime = await openRuntime({ configPath: values.config });
-    try {
+    return withRuntime(values.config, async (runtime) => {
       const active = await runtime.queue.list({
         kind: 'upload',
         status: ['running', 'pending', 'dead'],
@@ -66,9 +64,7 @@ export const uploadsCommand: Command = {
       for (const line of table(lines)) output.line(line);
       summary(output, rows);
       return EXIT.ok;
-    } finally {
-      await runtime.close();
-    }
+    });
   },
 };
 
