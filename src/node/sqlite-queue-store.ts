@@ -306,6 +306,11 @@ export class SqliteQueueStore implements QueueStore {
     return counts;
   }
 
+  async nextDueAtMs() {
+    const { nextDue } = this.statements.pendingTimes.get() as { nextDue: number | null };
+    return nextDue ?? undefined;
+  }
+
   async remove(id: number) {
     return this.statements.remove.run(id).changes > 0;
   }

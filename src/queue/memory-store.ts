@@ -132,6 +132,14 @@ export class MemoryQueueStore implements QueueStore {
       .map(copy);
   }
 
+  async nextDueAtMs(): Promise<number | undefined> {
+    let next: number | undefined;
+    for (const item of this.items.values())
+      if (item.status === 'pending' && !(next !== undefined && next <= item.nextAttemptAtMs))
+        next = item.nextAttemptAtMs;
+    return next;
+  }
+
   async counts(): Promise<QueueCounts> {
     const counts: QueueCounts = { pending: 0, running: 0, completed: 0, dead: 0, total: 0 };
     for (const item of this.items.values()) {

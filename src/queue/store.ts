@@ -58,6 +58,8 @@ export interface QueueStore {
   get(id: number): Promise<QueueItem | undefined>;
   list(filter?: ListFilter): Promise<QueueItem[]>;
   counts(): Promise<QueueCounts>;
+  /** When the earliest pending item is due (undefined: none pending) — what an idle worker needs, cheaply. */
+  nextDueAtMs(): Promise<number | undefined>;
   /** Removes an item that is not running. Returns whether it did. */
   remove(id: number): Promise<boolean>;
   /** Dead items (one, or all) back to pending with their attempts reset. Returns how many. */

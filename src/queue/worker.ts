@@ -183,14 +183,16 @@ export class Worker {
   private async idleMs(): Promise<number> {
     const { pollIntervalMs, store, clock } = this.settings;
     if (!this.canClaim || this.busy >= this.concurrency) return pollIntervalMs;
-    const counts = await store.counts();
-    if (this.inFlight.size === 0 && this.ranSinceDrained && (counts.nextDueAtMs ?? Infinity) > clock.now()) {
+    // Only the next due time: counting every status (COUNT over all completed rows) on each idle turn
+    // would grow with the store until a purge.
+    const nextDueAtMs = (await store.nextDueAtMs()) ?? Infinity;
+    if (this.inFlight.size === 0 && this.ranSinceDrained && nextDueAtMs > clock.now()) {
       this.ranSinceDrained = false;
       this.settings.emit('drained', {});
     }
     // Due items that could not be claimed are another process's, or of kinds without a handler here:
     // poll for them, never spin.
-    const untilDueMs = (counts.nextDueAtMs ?? Infinity) - clock.now();
+    const untilDueMs = nextDueAtMs - clock.now();
     return untilDueMs <= 0 ? pollIntervalMs : Math.min(pollIntervalMs, untilDueMs);
   }
 

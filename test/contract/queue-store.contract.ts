@@ -214,6 +214,9 @@ export function describeQueueStore(
         nextDueAtMs: 3000,
         oldestPendingAtMs: 500,
       });
+      expect(await store.nextDueAtMs()).toBe(3000);
+      await claim({ nowMs: 10_000 });
+      expect(await store.nextDueAtMs()).toBeUndefined(); // none pending
     });
 
     it('lists with filters, in run order', async () => {
