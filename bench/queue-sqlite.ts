@@ -4,9 +4,10 @@
  *
  *  - `columns`: the row the issue describes — the items table's columns, an integer primary key, no other
  *    index. The issue's reference figures on this machine fit this peer, and the bars are judged against it.
- *  - `schema`: the queue's own table, built by the queue's own migrations (AUTOINCREMENT, the UNIQUE key,
- *    its partial indexes): everything the queue does on disk, nothing around it.
- *    The queue against it is lifeline's own cost; `schema` against `columns` is what the indexes cost.
+ *  - `schema`: the queue's own items table, built by the queue's own migrations (AUTOINCREMENT, the UNIQUE
+ *    key, its partial indexes): what an enqueue with the caller's own key writes, and what every enqueue
+ *    wrote before the inbox (src/node/queue-inbox.ts). `schema` against `columns` is what the indexes cost;
+ *    the queue against `schema` is what the inbox saves, less lifeline's own code.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -2,6 +2,7 @@ import { type Classifier, classify as defaultClassify } from '../core/classify.j
 import { type Clock, realClock } from '../core/clock.js';
 import { InvalidOptionError } from '../core/errors.js';
 import { Emitter } from '../core/events.js';
+import { uuidV7 } from '../core/uuid-v7.js';
 import { requireInteger, requireNumber } from '../core/validate.js';
 import { type Backoff, exponentialBackoff } from '../policy/backoff.js';
 import type { QueueEvents, SyncSummary } from './events.js';
@@ -343,7 +344,8 @@ export class OperationQueue extends Emitter<QueueEvents> {
       kind,
       payload,
       priority,
-      idempotencyKey: options.idempotencyKey ?? crypto.randomUUID(),
+      idempotencyKey: options.idempotencyKey ?? uuidV7(),
+      generatedKey: options.idempotencyKey === undefined,
       maxAttempts: requireInteger(
         'OperationQueue',
         'maxAttempts',

@@ -64,6 +64,11 @@ export interface NewItem {
   payload: unknown;
   priority: number;
   idempotencyKey: string;
+  /**
+   * The queue generated `idempotencyKey` just now (a UUIDv7), so no stored item can have it: a store may
+   * skip the duplicate check (the SQLite store appends such an item to its unindexed inbox).
+   */
+  generatedKey?: boolean;
   maxAttempts: number;
   nextAttemptAtMs: number;
   createdAtMs: number;

@@ -2,12 +2,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QueueStore } from '../../src/queue/store.js';
 import type { ItemError, NewItem } from '../../src/queue/types.js';
 
-/** The behaviour every QueueStore must have. Run by queue-stores.test.ts against each implementation. */
+/**
+ * The behaviour every QueueStore must have. Run by queue-stores.test.ts against each implementation.
+ * `generatedKeys`: every item whose key the test does not choose is marked `generatedKey` (its key is
+ * unique, as a generated one is), so a store's fast path for generated keys meets the whole contract too.
+ */
 export function describeQueueStore(
   name: string,
   open: () => Promise<{ store: QueueStore; reopen?: () => Promise<QueueStore> }>,
+  { generatedKeys = false }: { generatedKeys?: boolean } = {},
 ) {
-  describe(`QueueStore contract: ${name}`, () => {
+  describe(`QueueStore contract: ${name}${generatedKeys ? ', generated keys' : ''}`, () => {
     let store: QueueStore;
     let reopen: (() => Promise<QueueStore>) | undefined;
     let keys = 0;
@@ -19,6 +24,7 @@ export function describeQueueStore(
       maxAttempts: 5,
       nextAttemptAtMs: 0,
       createdAtMs: 1000,
+      generatedKey: generatedKeys && overrides.idempotencyKey === undefined,
       ...overrides,
     });
     const claim = (overrides: Partial<Parameters<QueueStore['claim']>[0]> = {}) =>
