@@ -1,5 +1,5 @@
 import type { Statement, Transaction } from 'better-sqlite3';
-import type { NewItem } from '../queue/types.js';
+import { type NewItem, payloadJson } from '../queue/types.js';
 import type { SqliteDatabase } from './sqlite.js';
 
 /** The inbox table (migration 4 of the queue's schema): a new item's columns, the rowid, no index. */
@@ -18,7 +18,7 @@ export const INBOX_TABLE = `CREATE TABLE inbox (
 export const INBOX_FOLD_AT = 4096;
 
 /**
- * Where a single enqueue with a generated key lands: an append to a table with no index, so its commit
+ * Where enqueued items with generated keys land: an append to a table with no index, so its commit
  * writes one B-tree page instead of four (the items table, its claim index, its unique key index, the
  * AUTOINCREMENT sequence). Everything else reads the items table, so every other operation of the store
  * first folds the inbox into it — one INSERT … SELECT, in id order, in one transaction — and the inbox
@@ -36,7 +36,7 @@ export class QueueInbox {
   private readonly hasItems: Statement;
   private readonly foldInsert: Statement;
   private readonly foldDelete: Statement;
-  private readonly appendTransaction: Transaction<(fresh: NewItem, payload: string) => number>;
+  private readonly appendTransaction: Transaction<(items: readonly NewItem[]) => number[]>;
   private readonly foldTransaction: Transaction<() => void>;
 
   constructor(db: SqliteDatabase) {
@@ -58,27 +58,29 @@ export class QueueInbox {
        ON CONFLICT (idempotency_key) DO NOTHING`,
     );
     this.foldDelete = db.prepare('DELETE FROM inbox');
-    this.appendTransaction = db.transaction((fresh: NewItem, payload: string) => {
-      const id = Number(
-        this.append.run(
-          fresh.kind,
-          payload,
-          fresh.priority,
-          fresh.idempotencyKey,
-          fresh.maxAttempts,
-          fresh.nextAttemptAtMs,
-          fresh.createdAtMs,
-        ).lastInsertRowid,
+    this.appendTransaction = db.transaction((items: readonly NewItem[]) => {
+      const ids = items.map((fresh) =>
+        Number(
+          this.append.run(
+            fresh.kind,
+            payloadJson(fresh),
+            fresh.priority,
+            fresh.idempotencyKey,
+            fresh.maxAttempts,
+            fresh.nextAttemptAtMs,
+            fresh.createdAtMs,
+          ).lastInsertRowid,
+        ),
       );
       if (((this.span.get() as number | null) ?? 0) >= INBOX_FOLD_AT - 1) this.foldAll();
-      return id;
+      return ids;
     });
     this.foldTransaction = db.transaction(() => this.foldAll());
   }
 
-  /** Appends one item in its own transaction; returns its id. */
-  add(fresh: NewItem, payload: string): number {
-    return this.appendTransaction.immediate(fresh, payload);
+  /** Appends items (each with a generated key) in one transaction; returns their ids. */
+  add(items: readonly NewItem[]): number[] {
+    return this.appendTransaction.immediate(items);
   }
 
   /** Moves every inbox item into the items table, if there are any (checking costs one page read). */

@@ -6,6 +6,7 @@ import {
   type ItemStatus,
   type ListFilter,
   type NewItem,
+  payloadJson,
   pendingItem,
   type QueueCounts,
   type QueueItem,
@@ -149,7 +150,7 @@ export class SqliteQueueStore implements QueueStore {
   private insertOne(fresh: NewItem): { item: QueueItem; inserted: boolean } {
     const { changes, lastInsertRowid } = this.statements.insert.run(
       fresh.kind,
-      JSON.stringify(fresh.payload ?? null),
+      payloadJson(fresh),
       fresh.priority,
       fresh.idempotencyKey,
       fresh.maxAttempts,
@@ -163,10 +164,12 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   async insert(items: readonly NewItem[]) {
-    const [only] = items;
-    if (items.length === 1 && only?.generatedKey) {
-      const id = this.inbox.add(only, JSON.stringify(only.payload ?? null));
-      return [{ item: pendingItem(id, only), inserted: true }];
+    if (items.length > 0 && items.every((fresh) => fresh.generatedKey)) {
+      const ids = this.inbox.add(items);
+      return items.map((fresh, index) => ({
+        item: pendingItem(ids[index] as number, fresh),
+        inserted: true,
+      }));
     }
     return this.insertAll.immediate(items);
   }

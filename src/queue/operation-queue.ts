@@ -330,8 +330,9 @@ export class OperationQueue extends Emitter<QueueEvents> {
 
   private newItem(kind: string, payload: unknown, options: EnqueueOptions, nowMs: number): NewItem {
     checkKind(kind);
+    let payloadJson: string;
     try {
-      JSON.stringify(payload);
+      payloadJson = JSON.stringify(payload ?? null);
     } catch (error) {
       throw new InvalidOptionError(
         `OperationQueue: the payload of a '${kind}' operation must be JSON (${(error as Error).message})`,
@@ -346,6 +347,7 @@ export class OperationQueue extends Emitter<QueueEvents> {
       priority,
       idempotencyKey: options.idempotencyKey ?? uuidV7(),
       generatedKey: options.idempotencyKey === undefined,
+      payloadJson,
       maxAttempts: requireInteger(
         'OperationQueue',
         'maxAttempts',

@@ -69,6 +69,8 @@ export interface NewItem {
    * skip the duplicate check (the SQLite store appends such an item to its unindexed inbox).
    */
   generatedKey?: boolean;
+  /** `payload` as JSON, when the queue has serialised it already (it does, to check it). */
+  payloadJson?: string;
   maxAttempts: number;
   nextAttemptAtMs: number;
   createdAtMs: number;
@@ -95,6 +97,11 @@ export interface ListFilter {
 }
 
 /** The item a new entry becomes once stored with `id`: pending, no attempt yet. */
+/** What a store writes down for a new item's payload. */
+export function payloadJson(fresh: NewItem): string {
+  return fresh.payloadJson ?? JSON.stringify(fresh.payload ?? null);
+}
+
 export function pendingItem(id: number, fresh: NewItem): QueueItem {
   return {
     id,

@@ -55,13 +55,16 @@ describe("the SQLite queue store's inbox", () => {
     await add(agent, [fresh({ idempotencyKey: 'chosen', generatedKey: false })]); // folds, then the keyed table
     expect(inboxRows(path)).toBe(0);
     await add(cli, [fresh()]);
-    await add(agent, [fresh(), fresh()]); // a batch: folds, then the keyed table
+    await add(agent, [fresh(), fresh()]); // a batch of generated keys: appended too
+    expect(inboxRows(path)).toBe(3);
+    await add(agent, [fresh(), fresh({ idempotencyKey: 'also-chosen', generatedKey: false })]); // folds first
+    expect(inboxRows(path)).toBe(0);
     await add(agent, [fresh()]);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(ids.length);
 
     // The other connection sees the appended item at once (its read folds the inbox first).
-    expect((await cli.get(ids[6] ?? -1))?.status).toBe('pending');
+    expect((await cli.get(ids[8] ?? -1))?.status).toBe('pending');
     const claimed = await cli.claim({
       nowMs: 2000,
       limit: 10,
