@@ -320,11 +320,11 @@ describe('OperationQueue', () => {
     const { clock, queue } = setup();
     const finish = deferred();
     queue.handle('quick', async () => finish.promise);
-    queue.handle(
-      'stuck',
-      async (_payload, { signal }) =>
-        new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
-    );
+    const abortedAtStart: boolean[] = [];
+    queue.handle('stuck', async (_payload, { signal }) => {
+      abortedAtStart.push(signal.aborted);
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    });
     const quick = await queue.enqueue('quick', null);
     const stuck = await queue.enqueue('stuck', null);
     queue.start();
@@ -334,6 +334,15 @@ describe('OperationQueue', () => {
     await clock.advance(5000);
     await stopping;
     expect((await queue.get(quick.id))?.status).toBe('completed');
+    expect(await queue.get(stuck.id)).toMatchObject({ status: 'pending', attempts: 0 });
+    // Started again, the attempt gets a signal that has not aborted.
+    queue.start();
+    await clock.advance(1);
+    expect(abortedAtStart).toEqual([false, false]);
+    expect((await queue.get(stuck.id))?.status).toBe('running');
+    const stoppedAgain = queue.stop(0);
+    await clock.advance(1);
+    await stoppedAgain;
     expect(await queue.get(stuck.id)).toMatchObject({ status: 'pending', attempts: 0 });
   });
 
