@@ -52,6 +52,16 @@ export function table(rows: string[][]): string[] {
   );
 }
 
+/** Prints one event: "12:03:04 text" for a person, or with `json` a line `{ event, at, ...fields }`. */
+export type EventPrinter = (event: string, text: string, fields?: Record<string, unknown>) => void;
+
+export function eventPrinter(output: Output, json: boolean): EventPrinter {
+  return (event, text, fields = {}) => {
+    if (json) output.json({ event, at: new Date().toISOString(), ...fields });
+    else output.line(`${paint(output, 'grey', clockTime())} ${text}`);
+  };
+}
+
 /** "12:03:04" for event lines. */
 export function clockTime(date = new Date()): string {
   return date.toTimeString().slice(0, 8);

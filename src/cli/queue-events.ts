@@ -1,17 +1,14 @@
 import { formatDuration } from '../core/format.js';
 import type { OperationQueue } from '../queue/operation-queue.js';
 import { describeItem } from './describe-item.js';
-import { clockTime, type Output, paint } from './output.js';
+import { eventPrinter, type Output, paint } from './output.js';
 
 /**
  * Prints what the queue does, one line per transition — for a person ("✓ #42 POST … (12ms)") or, with
  * `json`, as JSON lines for scripts. Used by `lifeline agent` and `lifeline queue sync`.
  */
 export function reportQueue(queue: OperationQueue, output: Output, json: boolean): () => void {
-  const line = (event: string, text: string, fields: Record<string, unknown>) => {
-    if (json) output.json({ event, at: new Date().toISOString(), ...fields });
-    else output.line(`${paint(output, 'grey', clockTime())} ${text}`);
-  };
+  const line = eventPrinter(output, json);
   const offs = [
     queue.on('completed', ({ item, durationMs }) =>
       line(

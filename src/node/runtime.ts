@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { FailureLog } from '../analytics/failure-log.js';
-import type { Clock } from '../core/clock.js';
+import { type Clock, realClock } from '../core/clock.js';
 import type { EventSource } from '../core/events.js';
 import { parseBytesPerSecond } from '../core/units.js';
 import { createFetch, type ResilientFetch } from '../http/resilient-fetch.js';
@@ -112,7 +112,7 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
 
   const failureStore = new SqliteFailureStore({ path: join(stateDir, 'failures.db') });
   const failureLog = new FailureLog({ store: failureStore, ...(clock ? { clock } : {}) });
-  await failureLog.load(Date.now() - FAILURE_HISTORY_MS);
+  await failureLog.load((clock ?? realClock).now() - FAILURE_HISTORY_MS);
 
   const transport = createUndiciFetch();
   const retry = config.retry ?? {};

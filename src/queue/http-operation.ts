@@ -2,6 +2,7 @@ import { classify } from '../core/classify.js';
 import { InvalidOptionError } from '../core/errors.js';
 import { discardBody } from '../http/body-guard.js';
 import { HttpStatusError } from '../http/http-status-error.js';
+import { IDEMPOTENCY_HEADER } from '../http/request-plan.js';
 import type { ResilientFetch } from '../http/resilient-fetch.js';
 import type { Handler } from './worker.js';
 
@@ -72,7 +73,7 @@ export function httpHandler(options: {
     const url = new URL(operation.url);
     const headers = new Headers(operation.headers);
     for (const [name, value] of Object.entries(options.headersFor?.(url) ?? {})) headers.set(name, value);
-    headers.set('Idempotency-Key', idempotencyKey);
+    headers.set(IDEMPOTENCY_HEADER, idempotencyKey);
     const body =
       operation.body === undefined
         ? undefined

@@ -17,6 +17,16 @@ export class HttpError extends Error {
     this.code = code;
     this.headers = headers;
   }
+
+  /** 503 with Retry-After: a request that reached a server stopping or not yet started. */
+  static notRunning(): HttpError {
+    return new HttpError(
+      503,
+      'stopping',
+      'the server is not running (stopped or not started); retry shortly',
+      { 'retry-after': '1' },
+    );
+  }
 }
 
 /** Sends `body` (a value, or JSON text already serialised) as `application/json`. */

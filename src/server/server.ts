@@ -307,14 +307,7 @@ export class LifelineServer extends Emitter<ServerEvents> {
   private store(): OpsStore {
     const store = this.opsStore;
     if (store?.isOpen) return store;
-    throw new HttpError(
-      503,
-      'stopping',
-      'the server is not running (stopped or not started); retry shortly',
-      {
-        'retry-after': '1',
-      },
-    );
+    throw HttpError.notRunning();
   }
 
   private health(res: ServerResponse): void {

@@ -199,15 +199,7 @@ export class TusEndpoint {
     if (params['*']?.includes('/'))
       throw new HttpError(404, 'not_found', `no upload here: uploads are ${TUS_PATH}/<id>`);
     const tus = this.tus;
-    if (!tus)
-      throw new HttpError(
-        503,
-        'stopping',
-        'the server is not running (stopped or not started); retry shortly',
-        {
-          'retry-after': '1',
-        },
-      );
+    if (!tus) throw HttpError.notRunning();
     return tus.handle(req, res);
   }
 

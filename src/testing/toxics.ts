@@ -1,4 +1,6 @@
 import { InvalidOptionError } from '../core/errors.js';
+import { formatDuration } from '../core/format.js';
+import { formatBytes } from '../core/units.js';
 import { requireInteger, requireNumber } from '../core/validate.js';
 
 /**
@@ -87,17 +89,17 @@ export function describeToxic(toxic: Toxic): string {
   const what = (() => {
     switch (toxic.type) {
       case 'latency':
-        return `latency ${toxic.latencyMs}ms${toxic.jitterMs ? ` ± ${toxic.jitterMs}ms` : ''}`;
+        return `latency ${formatDuration(toxic.latencyMs)}${toxic.jitterMs ? ` ± ${formatDuration(toxic.jitterMs)}` : ''}`;
       case 'bandwidth':
-        return `bandwidth ${Math.round(toxic.bytesPerSecond)} B/s`;
+        return `bandwidth ${formatBytes(toxic.bytesPerSecond)}/s`;
       case 'slicer':
-        return `slicer ${toxic.averageSizeBytes} B slices every ${toxic.delayMs ?? 0}ms`;
+        return `slicer ${formatBytes(toxic.averageSizeBytes)} slices every ${formatDuration(toxic.delayMs ?? 0)}`;
       case 'reset':
-        return toxic.afterBytes ? `reset after ${toxic.afterBytes} B` : 'reset at once';
+        return toxic.afterBytes ? `reset after ${formatBytes(toxic.afterBytes)}` : 'reset at once';
       case 'close':
-        return `close after ${toxic.afterBytes} B`;
+        return `close after ${formatBytes(toxic.afterBytes)}`;
       case 'stall':
-        return `stall after ${toxic.afterBytes ?? 0} B`;
+        return `stall after ${formatBytes(toxic.afterBytes ?? 0)}`;
       case 'blackhole':
         return 'black hole';
     }

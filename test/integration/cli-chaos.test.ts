@@ -81,7 +81,7 @@ describe('lifeline chaos', () => {
     await until(() => command.lines.some((line) => line.includes('Ctrl-C')), 20_000, 'the banner');
     expect(command.lines.join('\n')).toMatch(/chaos proxy 127\.0\.0\.1:\d+ → 127\.0\.0\.1:\d+/);
     expect(command.lines).toContain('  latency: latency 500ms ± 100ms, both ways, 100% of connections');
-    expect(command.lines).toContain('  bandwidth: bandwidth 262144 B/s, both ways, 100% of connections');
+    expect(command.lines).toContain('  bandwidth: bandwidth 256.0 KB/s, both ways, 100% of connections');
     expect(command.lines).toContain('  outage from t=2s to t=5s');
   });
 

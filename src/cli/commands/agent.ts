@@ -4,7 +4,7 @@ import { healthResetRequestedAtMs, writeAgentHealth } from '../../node/agent-hea
 import { openRuntime, type Runtime } from '../../node/runtime.js';
 import { COMMON_OPTIONS, type Command, EXIT } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
-import { clockTime, type Output, paint } from '../output.js';
+import { type EventPrinter, eventPrinter, type Output } from '../output.js';
 import { linkStateText } from '../quality-text.js';
 import { reportQueue } from '../queue-events.js';
 
@@ -42,37 +42,28 @@ export const agentCommand: Command = {
     const json = values.json === true;
     const runtime = await openRuntime({ configPath: values.config });
     const stopReporting = reportQueue(runtime.queue, output, json);
-    const stopLink = reportLink(runtime, output, json);
+    const say = eventPrinter(output, json);
+    const stopLink = reportLink(runtime, output, say);
     const stopHealth = shareHealth(runtime);
-    say(
-      output,
-      json,
-      'started',
-      `lifeline agent: ${runtime.stateDir}/queue.db → server ${runtime.serverUrl}`,
-      {
-        stateDir: runtime.stateDir,
-        server: runtime.serverUrl,
-        config: runtime.configPath ?? null,
-      },
-    );
+    say('started', `lifeline agent: ${runtime.stateDir}/queue.db → server ${runtime.serverUrl}`, {
+      stateDir: runtime.stateDir,
+      server: runtime.serverUrl,
+      config: runtime.configPath ?? null,
+    });
     runtime.connectivity.start();
     runtime.queue.start();
     let exitCode: number = EXIT.ok;
-    if (values.once) exitCode = await drainOnce(runtime, output, json, maxWaitMs);
+    if (values.once) exitCode = await drainOnce(runtime, say, maxWaitMs);
     else {
       await untilInterrupted();
-      say(output, json, 'stopping', 'stopping: running operations get 10s to finish…', {});
+      say('stopping', 'stopping: running operations get 10s to finish…', {});
     }
     stopHealth();
     await runtime.queue.stop(10_000);
     const counts = await runtime.queue.status();
-    say(
-      output,
-      json,
-      'stopped',
-      `stopped: ${counts.pending} pending, ${counts.dead} dead, ${counts.completed} completed`,
-      { ...counts },
-    );
+    say('stopped', `stopped: ${counts.pending} pending, ${counts.dead} dead, ${counts.completed} completed`, {
+      ...counts,
+    });
     stopReporting();
     stopLink();
     await runtime.close();
@@ -81,12 +72,7 @@ export const agentCommand: Command = {
 };
 
 /** Runs until nothing is due and nothing is running; a link down for longer than `maxWaitMs` ends it (exit 1). */
-async function drainOnce(
-  runtime: Runtime,
-  output: Output,
-  json: boolean,
-  maxWaitMs: number,
-): Promise<number> {
+async function drainOnce(runtime: Runtime, say: EventPrinter, maxWaitMs: number): Promise<number> {
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const status = await runtime.queue.status();
@@ -97,15 +83,15 @@ async function drainOnce(
       await runtime.connectivity.waitForOnline({ maxWaitMs });
     } catch {
       const pending = (await runtime.queue.status()).pending;
-      say(output, json, 'offline', `the link is down; ${pending} operation(s) stay queued`, { pending });
+      say('offline', `the link is down; ${pending} operation(s) stay queued`, { pending });
       return EXIT.failed;
     }
   }
 }
 
-function reportLink(runtime: Runtime, output: Output, json: boolean): () => void {
+function reportLink(runtime: Runtime, output: Output, say: EventPrinter): () => void {
   return runtime.connectivity.on('change', ({ to, reason }) => {
-    say(output, json, 'link', `link ${linkStateText(output, to)}: ${reason}`, { state: to, reason });
+    say('link', `link ${linkStateText(output, to)}: ${reason}`, { state: to, reason });
   });
 }
 
@@ -151,15 +137,4 @@ function shareHealth(runtime: Runtime): () => void {
   void tick();
   const timer = setInterval(() => void tick(), HEALTH_EVERY_MS);
   return () => clearInterval(timer);
-}
-
-function say(
-  output: Output,
-  json: boolean,
-  event: string,
-  text: string,
-  fields: Record<string, unknown>,
-): void {
-  if (json) output.json({ event, at: new Date().toISOString(), ...fields });
-  else output.line(`${paint(output, 'grey', clockTime())} ${text}`);
 }

@@ -4,7 +4,7 @@ import { ChaosProxy } from '../../testing/chaos-proxy.js';
 import type { ToxicDirection, ToxicSpec } from '../../testing/toxics.js';
 import { type Command, EXIT, parseHostPort, UsageError } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
-import { clockTime, type Output, paint } from '../output.js';
+import { eventPrinter, type Output, paint } from '../output.js';
 
 const HELP = `lifeline chaos — a TCP proxy that injects real network faults
 
@@ -164,10 +164,7 @@ function parseOutage(text: string): { startInMs: number; durationMs: number } {
 }
 
 function report(proxy: ChaosProxy, output: Output, json: boolean): void {
-  const say = (event: string, text: string, fields: Record<string, unknown>) => {
-    if (json) output.json({ event, at: new Date().toISOString(), ...fields });
-    else output.line(`${paint(output, 'grey', clockTime())} ${text}`);
-  };
+  const say = eventPrinter(output, json);
   proxy.on('connection', ({ id }) => say('connection', `#${id} connected`, { id }));
   proxy.on('fault', ({ id, fault, toxic }) =>
     say('fault', `#${id} ${paint(output, 'yellow', fault)}${toxic ? ` (${toxic})` : ''}`, {

@@ -7,7 +7,7 @@ import { openRuntime } from '../../node/runtime.js';
 import { COMMON_OPTIONS, type Command, EXIT, UsageError } from '../command.js';
 import { followUploads } from '../follow-uploads.js';
 import { untilInterrupted } from '../interrupt.js';
-import { clockTime, paint } from '../output.js';
+import { eventPrinter, paint } from '../output.js';
 import { reportQueue } from '../queue-events.js';
 import { describeQueued, queueUpload, uploadFlags } from '../upload-queueing.js';
 
@@ -57,10 +57,7 @@ export const watchCommand: Command = {
       intervalMs,
       recursive: values.recursive === true,
     });
-    const say = (event: string, text: string, fields: Record<string, unknown>) => {
-      if (json) output.json({ event, at: new Date().toISOString(), ...fields });
-      else output.line(`${paint(output, 'grey', clockTime())} ${text}`);
-    };
+    const say = eventPrinter(output, json);
     watcher.on('ready', (file) => {
       queueUpload(runtime, file.path, { endpoint, ...flags }).then(
         (queued) => {
