@@ -1,12 +1,39 @@
-/** Resolves on the first Ctrl-C (SIGINT) or SIGTERM, so a long-running command can stop cleanly. */
+/**
+ * Ctrl-C (SIGINT) and SIGTERM for long-running commands. `interruption()` gives a signal that aborts on
+ * the first of them, and `dispose()` removes the process listeners once the command is done (a command
+ * run in-process, as the tests run them, must not leave listeners behind).
+ */
+export function interruption(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const stop = () => {
+    dispose();
+    controller.abort(new Error('interrupted'));
+  };
+  const dispose = () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return { signal: controller.signal, dispose };
+}
+
+/** Resolves on the first Ctrl-C (SIGINT) or SIGTERM, so a command that runs until stopped can stop cleanly. */
 export function untilInterrupted(): Promise<void> {
+  const { signal } = interruption();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/** Waits `ms` (nothing if ≤ 0), or less if `signal` aborts; never rejects. */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
       resolve();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }

@@ -7,7 +7,7 @@ import { type DemoRig, startRig } from '../demo/rig.js';
 import { OPERATIONS_PER_SECOND, story } from '../demo/story.js';
 import { Tally } from '../demo/tally.js';
 import { DemoView } from '../demo/view.js';
-import { untilInterrupted } from '../interrupt.js';
+import { interruption, pause } from '../interrupt.js';
 import { type Output, paint } from '../output.js';
 import { linkStateText } from '../quality-text.js';
 
@@ -41,10 +41,7 @@ export const demoCommand: Command = {
     const rig = await startRig({ fileCount: 3, fileBytes: (quick ? 4 : 24) * 1024 * 1024, seed: 42 });
     const tally = new Tally(rig);
     const view = new DemoView(output, rig, tally);
-    let interrupted = false;
-    void untilInterrupted().then(() => {
-      interrupted = true;
-    });
+    const interrupted = interruption();
     const say = (event: string, text: string, fields: Record<string, unknown> = {}) => {
       if (json) output.json({ event, at: tally.clock(), ...fields });
       else view.event(text);
@@ -56,7 +53,7 @@ export const demoCommand: Command = {
     let outageMs = 0;
     try {
       for (const [index, phase] of phases.entries()) {
-        if (interrupted) break;
+        if (interrupted.signal.aborted) break;
         say('act', `${paint(output, 'bold', `act ${index + 1}: ${phase.name}`)} — ${phase.caption}`, {
           act: phase.name,
         });
@@ -67,14 +64,14 @@ export const demoCommand: Command = {
         if (phase.file !== undefined) await sendFile(rig, phase.file);
         const last = index === phases.length - 1;
         const endsAtMs = Date.now() + phase.durationMs;
-        while (Date.now() < endsAtMs && !interrupted) {
+        while (Date.now() < endsAtMs && !interrupted.signal.aborted) {
           if (!last) await queueOperations(rig, tally, OPERATIONS_PER_SECOND / 2);
           if (!json) await view.draw(phase, index, phases.length);
           if (last && (await drained(rig))) {
             tally.drainedAtMs = Date.now();
             break;
           }
-          await new Promise((resolve) => setTimeout(resolve, 500));
+          await pause(500, interrupted.signal);
         }
       }
       const report = await buildReport(rig, tally, outageMs);
@@ -82,6 +79,7 @@ export const demoCommand: Command = {
       else printReport(output, report);
       return report.ok ? EXIT.ok : EXIT.failed;
     } finally {
+      interrupted.dispose();
       tally.stop();
       await rig.runtime.queue.stop(2000);
       await rig.close();

@@ -9,6 +9,7 @@ import { QualityMonitor } from '../../network/quality-monitor.js';
 import { loadConfig } from '../../node/config.js';
 import { tcpProbe } from '../../node/tcp-probe.js';
 import { COMMON_OPTIONS, type Command, EXIT, UsageError } from '../command.js';
+import { interruption, pause } from '../interrupt.js';
 import { type Output, paint, table } from '../output.js';
 import { adviceRows, formatLatency, levelText } from '../quality-text.js';
 import { warmUp } from '../warm-up.js';
@@ -82,10 +83,7 @@ export const probeCommand: Command = {
       maxConcurrency: config.queue?.concurrency ?? QUEUE_CONCURRENCY_DEFAULT,
     });
     const samples: Sample[] = [];
-    const interrupted = new AbortController();
-    const stop = () => interrupted.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const interrupted = interruption();
     try {
       if (!json) {
         output.line(
@@ -101,11 +99,10 @@ export const probeCommand: Command = {
         samples.push(sample);
         quality.record(sample.ok ? { ok: true, latencyMs: sample.latencyMs as number } : { ok: false });
         printSample(output, json, sample);
-        if (seq < count) await sleep(intervalMs - (performance.now() - startedMs), interrupted.signal);
+        if (seq < count) await pause(intervalMs - (performance.now() - startedMs), interrupted.signal);
       }
     } finally {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      interrupted.dispose();
     }
     return summarise(output, json, target, samples, quality);
   },
@@ -226,18 +223,4 @@ function summarise(
     );
   }
   return exitCode;
-}
-
-/** Waits `ms` (nothing if ≤ 0), or less if `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

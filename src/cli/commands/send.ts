@@ -4,7 +4,7 @@ import { SourceMissingError } from '../../node/file-source.js';
 import { openRuntime, type Runtime } from '../../node/runtime.js';
 import { COMMON_OPTIONS, type Command, EXIT, UsageError } from '../command.js';
 import { followUploads } from '../follow-uploads.js';
-import { untilInterrupted } from '../interrupt.js';
+import { interruption, pause } from '../interrupt.js';
 import type { Output } from '../output.js';
 import { reportQueue } from '../queue-events.js';
 import { describeQueued, queueUpload, uploadFlags } from '../upload-queueing.js';
@@ -79,19 +79,17 @@ async function uploadNow(runtime: Runtime, ids: number[], output: Output, json: 
   const stopReporting = reportQueue(runtime.queue, output, json);
   runtime.connectivity.start();
   runtime.queue.start();
-  let interrupted = false;
-  void untilInterrupted().then(() => {
-    interrupted = true;
-  });
+  const interrupted = interruption();
   let finished = false;
-  while (!finished && !interrupted) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  while (!finished && !interrupted.signal.aborted) {
+    await pause(200, interrupted.signal);
     const items = await Promise.all(ids.map((id) => runtime.queue.get(id)));
     finished = items.every(
       (item) => item === undefined || item.status === 'completed' || item.status === 'dead',
     );
   }
-  await runtime.queue.stop(interrupted ? 2000 : 10_000);
+  interrupted.dispose();
+  await runtime.queue.stop(interrupted.signal.aborted ? 2000 : 10_000);
   stopFollowing();
   stopReporting();
   const items = await Promise.all(ids.map((id) => runtime.queue.get(id)));
