@@ -34,6 +34,14 @@ export function parseHostPort(text: string, option: string): { host: string; por
 }
 
 /** Flags every command that reads the config and reports takes: spread into `parseArgs` options. */
+/** --priority: an integer, higher runs first; 0 when not given. */
+export function parsePriority(text: string | undefined): number {
+  const priority = Number(text ?? '0');
+  if (text?.trim() === '' || !Number.isInteger(priority))
+    throw new UsageError(`--priority: use an integer, not '${text}'`);
+  return priority;
+}
+
 export const COMMON_OPTIONS = {
   json: { type: 'boolean' },
   config: { type: 'string' },

@@ -3,7 +3,7 @@ import { FileSource } from '../node/file-source.js';
 import type { Runtime } from '../node/runtime.js';
 import { uploadOperation } from '../node/upload-operation.js';
 import type { QueueItem } from '../queue/types.js';
-import { UsageError } from './command.js';
+import { parsePriority } from './command.js';
 
 export interface QueuedUpload {
   item: QueueItem;
@@ -48,11 +48,8 @@ export function uploadFlags(values: { limit?: string | undefined; priority?: str
   priority: number;
   bytesPerSecond?: number;
 } {
-  const priority = Number(values.priority ?? '0');
-  if (!Number.isInteger(priority))
-    throw new UsageError(`--priority: use an integer, not '${values.priority}'`);
   return {
-    priority,
+    priority: parsePriority(values.priority),
     ...(values.limit === undefined ? {} : { bytesPerSecond: parseBytesPerSecond(values.limit, '--limit') }),
   };
 }

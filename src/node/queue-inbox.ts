@@ -1,5 +1,6 @@
 import type { Statement, Transaction } from 'better-sqlite3';
-import { type NewItem, payloadJson } from '../queue/types.js';
+import type { NewItem } from '../queue/types.js';
+import { newItemParams } from './queue-rows.js';
 import type { SqliteDatabase } from './sqlite.js';
 
 /** The inbox table (migration 4 of the queue's schema): a new item's columns, the rowid, no index. */
@@ -59,19 +60,7 @@ export class QueueInbox {
     );
     this.foldDelete = db.prepare('DELETE FROM inbox');
     this.appendTransaction = db.transaction((items: readonly NewItem[]) => {
-      const ids = items.map((fresh) =>
-        Number(
-          this.append.run(
-            fresh.kind,
-            payloadJson(fresh),
-            fresh.priority,
-            fresh.idempotencyKey,
-            fresh.maxAttempts,
-            fresh.nextAttemptAtMs,
-            fresh.createdAtMs,
-          ).lastInsertRowid,
-        ),
-      );
+      const ids = items.map((fresh) => Number(this.append.run(newItemParams(fresh)).lastInsertRowid));
       if (((this.span.get() as number | null) ?? 0) >= INBOX_FOLD_AT - 1) this.foldAll();
       return ids;
     });

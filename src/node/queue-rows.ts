@@ -1,5 +1,11 @@
 import type { ClaimRequest } from '../queue/store.js';
-import type { ItemError, ItemStatus, QueueItem } from '../queue/types.js';
+import {
+  type ItemError,
+  type ItemStatus,
+  type NewItem,
+  payloadJson,
+  type QueueItem,
+} from '../queue/types.js';
 
 /** A row of the queue's `items` table, as better-sqlite3 returns it. */
 export interface Row {
@@ -99,4 +105,20 @@ export function toItem(row: Row): QueueItem {
   if (row.owner !== null) item.owner = row.owner;
   if (row.lease_until !== null) item.leaseUntilMs = row.lease_until;
   return item;
+}
+
+/**
+ * A new item's values, in the order of both inserts (items and inbox): kind, payload, priority,
+ * idempotency_key, max_attempts, next_attempt_at, created_at.
+ */
+export function newItemParams(fresh: NewItem): [string, string, number, string, number, number, number] {
+  return [
+    fresh.kind,
+    payloadJson(fresh),
+    fresh.priority,
+    fresh.idempotencyKey,
+    fresh.maxAttempts,
+    fresh.nextAttemptAtMs,
+    fresh.createdAtMs,
+  ];
 }

@@ -6,13 +6,12 @@ import {
   type ItemStatus,
   type ListFilter,
   type NewItem,
-  payloadJson,
   pendingItem,
   type QueueCounts,
   type QueueItem,
 } from '../queue/types.js';
 import { INBOX_TABLE, QueueInbox } from './queue-inbox.js';
-import { CLAIM_COLUMNS, type ClaimRow, claimedItem, type Row, toItem } from './queue-rows.js';
+import { CLAIM_COLUMNS, type ClaimRow, claimedItem, newItemParams, type Row, toItem } from './queue-rows.js';
 import { type OpenOptions, openDatabase, type SchemaSpec, type SqliteDatabase } from './sqlite.js';
 import { stateDirectory } from './state-dir.js';
 import { WriteBatcher } from './write-batcher.js';
@@ -149,14 +148,8 @@ export class SqliteQueueStore implements QueueStore {
 
   private insertOne(fresh: NewItem): { item: QueueItem; inserted: boolean } {
     const { changes, lastInsertRowid } = this.statements.insert.run(
-      fresh.kind,
-      payloadJson(fresh),
-      fresh.priority,
-      fresh.idempotencyKey,
-      fresh.maxAttempts,
-      fresh.nextAttemptAtMs,
-      fresh.createdAtMs,
-      fresh.createdAtMs,
+      ...newItemParams(fresh),
+      fresh.createdAtMs, // updated_at
     );
     if (changes === 0)
       return { item: toItem(this.statements.byKey.get(fresh.idempotencyKey) as Row), inserted: false };

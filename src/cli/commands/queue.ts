@@ -5,7 +5,7 @@ import type { Runtime } from '../../node/runtime.js';
 import { httpOperation } from '../../queue/http-operation.js';
 import { ITEM_STATUSES, type ItemStatus, type QueueItem } from '../../queue/types.js';
 import { agentStatus } from '../agent-status.js';
-import { type Command, EXIT, takeConfigOption, UsageError, withRuntime } from '../command.js';
+import { type Command, EXIT, parsePriority, takeConfigOption, UsageError, withRuntime } from '../command.js';
 import { describeItem } from '../describe-item.js';
 import { type Output, paint, table } from '../output.js';
 import { reportQueue } from '../queue-events.js';
@@ -70,9 +70,7 @@ const SUBCOMMANDS: Record<string, Handler> = {
         'queue add needs a URL, e.g. lifeline queue add http://127.0.0.1:8080/ops/demo --data \'{"n":1}\'',
       );
     const url = target.startsWith('/') ? new URL(target, runtime.serverUrl).href : target;
-    const priority = Number(values.priority);
-    if (!Number.isInteger(priority))
-      throw new UsageError(`--priority: use an integer, not '${values.priority}'`);
+    const priority = parsePriority(values.priority);
     const headers = parseHeaders(values.header ?? []);
     const body = values.data === undefined ? undefined : readData(values.data);
     if (body !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) {
