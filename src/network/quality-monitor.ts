@@ -3,7 +3,7 @@ import { Emitter } from '../core/events.js';
 import { requireInteger, requireNumber } from '../core/validate.js';
 import type { ConnectivityState } from './probe.js';
 import { describeMeasurements, type LevelInput, levelOf, type QualityLevel } from './quality-level.js';
-import { type Recommendations, recommend } from './recommendations.js';
+import { concurrencyFor, type Recommendations, recommend } from './recommendations.js';
 import { SampleWindow } from './sample-window.js';
 
 /** One observation of the link: a probe or a real request. */
@@ -211,6 +211,11 @@ export class QualityMonitor extends Emitter<QualityEvents> {
       maxConcurrency: this.maxConcurrency,
       maxBatchSize: this.maxBatchSize,
     });
+  }
+
+  /** The concurrency of `recommendations()`, without building the rest (the queue's worker reads it each turn). */
+  concurrency(): number {
+    return concurrencyFor(this.currentLevel, this.maxConcurrency);
   }
 
   /** Forgets every sample (after switching networks, say); the link state is kept. */

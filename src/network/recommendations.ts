@@ -53,12 +53,16 @@ export interface RecommendInput {
 }
 
 export function recommend(input: RecommendInput): Recommendations {
-  const share = SHARE_OF_MAX[input.level];
   return {
     transfer: adviseTransfer(input),
-    batchSize: Math.max(1, Math.floor(input.maxBatchSize * share)),
-    concurrency: Math.max(1, Math.floor(input.maxConcurrency * share)),
+    batchSize: Math.max(1, Math.floor(input.maxBatchSize * SHARE_OF_MAX[input.level])),
+    concurrency: concurrencyFor(input.level, input.maxConcurrency),
   };
+}
+
+/** The concurrency part of `recommend`, alone: what a worker reads on every turn. */
+export function concurrencyFor(level: QualityLevel, maxConcurrency: number): number {
+  return Math.max(1, Math.floor(maxConcurrency * SHARE_OF_MAX[level]));
 }
 
 function adviseTransfer(input: RecommendInput): TransferAdvice {

@@ -13,7 +13,10 @@ export interface LinkStatus {
   reportFailure?(error: unknown): void;
 }
 
-/** Where the queue reads how many operations to run at once (the QualityMonitor's recommendation). */
+/**
+ * Where the queue reads how many operations to run at once: QualityMonitor.concurrency(), the concurrency
+ * of its recommendations. Read on every turn of the worker, so it must be cheap.
+ */
 export interface ConcurrencyAdvice {
-  recommendations(): { concurrency: number };
+  concurrency(): number;
 }

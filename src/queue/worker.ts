@@ -89,7 +89,7 @@ export class Worker {
   }
 
   get concurrency(): number {
-    const advised = this.settings.advice?.recommendations().concurrency ?? this.settings.maxConcurrency;
+    const advised = this.settings.advice?.concurrency() ?? this.settings.maxConcurrency;
     return Math.max(1, Math.min(this.settings.maxConcurrency, Math.floor(advised)));
   }
 

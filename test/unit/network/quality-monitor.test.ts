@@ -218,6 +218,16 @@ describe('QualityMonitor: recommendations', () => {
     expect(at(20).transfer.reason).toBe('excellent link (latency 20ms, loss 0.0%)');
   });
 
+  it('answers concurrency() alone with the same figure as its recommendations, at every level', () => {
+    for (const latencyMs of [20, 100, 200, 600]) {
+      const { quality } = monitor({ latencySmoothing: 1, maxConcurrency: 16 });
+      feed(quality, 100, 0, latencyMs);
+      expect(quality.concurrency()).toBe(quality.recommendations().concurrency);
+    }
+    expect(monitor().quality.concurrency()).toBe(2);
+    expect(at(20, 0, { maxConcurrency: 16 }).concurrency).toBe(16);
+  });
+
   it('respects maxConcurrency and maxBatchSize, never going below 1', () => {
     const bounds = { maxConcurrency: 4, maxBatchSize: 10 };
     expect(at(20, 0, bounds)).toMatchObject({ concurrency: 4, batchSize: 10 });

@@ -194,7 +194,7 @@ describe('OperationQueue', () => {
     let advised = 2;
     const { clock, queue } = setup({
       maxConcurrency: 5,
-      quality: { recommendations: () => ({ concurrency: advised }) },
+      quality: { concurrency: () => advised },
     });
     let running = 0;
     let peak = 0;
