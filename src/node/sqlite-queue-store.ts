@@ -52,6 +52,15 @@ export const QUEUE_SCHEMA: SchemaSpec = {
   ],
 };
 
+/**
+ * How long an attempt's outcome (completed, rescheduled, dead) may wait to share a later commit. Nothing
+ * waits on it to make progress — the worker's slot is already free — and the outcome is reported only
+ * once written; a crash in the meantime runs the item again under the same idempotency key. Claims never
+ * wait: they end the wait for everything queued with them.
+ */
+const OUTCOME_WAIT_MS = 4;
+const LAZY = true;
+
 export interface SqliteQueueStoreOptions extends OpenOptions {
   /** The database file. Default `queue.db` in the state directory (LIFELINE_HOME or ~/.lifeline). */
   path?: string;
@@ -138,7 +147,7 @@ export class SqliteQueueStore implements QueueStore {
          ORDER BY priority DESC, id LIMIT @limit OFFSET @offset`,
       ),
     };
-    this.writes = new WriteBatcher(db);
+    this.writes = new WriteBatcher(db, { lazyMs: OUTCOME_WAIT_MS });
     this.inbox = new QueueInbox(db);
     this.insertAll = db.transaction((items: readonly NewItem[]) => {
       this.inbox.fold();
@@ -222,6 +231,7 @@ export class SqliteQueueStore implements QueueStore {
     const result = outcome.result === undefined ? null : JSON.stringify(outcome.result);
     return this.writes.run(
       () => this.statements.complete.run({ id, owner, now: outcome.nowMs, result }).changes > 0,
+      LAZY,
     );
   }
 
@@ -237,7 +247,7 @@ export class SqliteQueueStore implements QueueStore {
       next: outcome.nextAttemptAtMs,
       error: JSON.stringify(outcome.error),
     };
-    return this.writes.run(() => this.statements.reschedule.run(params).changes > 0);
+    return this.writes.run(() => this.statements.reschedule.run(params).changes > 0, LAZY);
   }
 
   release(id: number, owner: string, nowMs: number) {
@@ -250,6 +260,7 @@ export class SqliteQueueStore implements QueueStore {
       () =>
         this.statements.bury.run({ id, owner, now: outcome.nowMs, reason: outcome.reason, error }).changes >
         0,
+      LAZY,
     );
   }
 

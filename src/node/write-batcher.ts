@@ -15,18 +15,19 @@ export class WriteBatcher {
   private readonly release: Statement;
   private readonly rollback: Statement;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, options: { lazyMs?: number } = {}) {
     this.savepoint = db.prepare('SAVEPOINT batched_write');
     this.release = db.prepare('RELEASE batched_write');
     this.rollback = db.prepare('ROLLBACK TO batched_write');
     const runBatch = db.transaction((works: Array<() => unknown>) =>
       works.map((work) => this.runOne(work, works.length > 1)),
     );
-    this.batch = new SameTurnBatch((works) => runBatch.immediate(works));
+    this.batch = new SameTurnBatch((works) => runBatch.immediate(works), options);
   }
 
-  run<T>(work: () => T): Promise<T> {
-    return this.batch.add(work) as Promise<T>;
+  /** `lazy`: the write may wait up to `lazyMs` to share a later turn's commit (see SameTurnBatch). */
+  run<T>(work: () => T, lazy = false): Promise<T> {
+    return this.batch.add(work, lazy) as Promise<T>;
   }
 
   /** Runs everything queued now, in one transaction. */

@@ -165,9 +165,8 @@ export class OperationQueue extends Emitter<QueueEvents> {
   start(): this {
     if (this.started) return this;
     this.started = true;
-    this.detachLink = this.link?.on('change', ({ to }) => {
-      if (to !== 'offline') this.worker.wake();
-    });
+    // Back online: look for work at once. Offline: give back what was claimed ahead.
+    this.detachLink = this.link?.on('change', () => this.worker.wake());
     this.worker.start();
     return this;
   }
@@ -215,7 +214,7 @@ export class OperationQueue extends Emitter<QueueEvents> {
     if (this.paused === paused) return;
     this.paused = paused;
     this.emit(paused ? 'paused' : 'resumed', {});
-    if (!paused) this.worker.wake();
+    this.worker.wake(); // resumed: look for work; paused: give back what was claimed ahead
   }
 
   /** Runs every pending item now (ignoring backoff waits), each once, and says what happened. */

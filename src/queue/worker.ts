@@ -1,6 +1,7 @@
 import type { Classifier } from '../core/classify.js';
 import type { Clock, Timer } from '../core/clock.js';
 import type { Backoff } from '../policy/backoff.js';
+import { ClaimAhead } from './claim-ahead.js';
 import type { QueueEvents } from './events.js';
 import type { ConcurrencyAdvice, LinkStatus } from './link.js';
 import { decideOutcome } from './outcome.js';
@@ -50,6 +51,7 @@ export interface WorkerSettings {
 
 interface InFlight {
   item: QueueItem;
+  startedMs: number;
   done: Promise<AttemptOutcome>;
   /** The handler has returned; only the outcome's write is left. */
   settling: boolean;
@@ -61,6 +63,7 @@ interface InFlight {
  */
 export class Worker {
   private readonly inFlight = new Map<number, InFlight>();
+  private readonly ahead = new ClaimAhead();
   /**
    * The signal every attempt's handler gets: it aborts only when `stop`'s grace period ends, and then for
    * all of them at once, so one controller serves every attempt (a controller per attempt cost ~2% of an
@@ -106,6 +109,7 @@ export class Worker {
     this.stopping = true;
     this.wake();
     await this.loopDone;
+    await this.releaseAhead();
     const finished = Promise.all([...this.inFlight.values()].map((entry) => entry.done));
     const timer = this.settings.clock.setTimer(() => {
       this.attempts.abort(new Error('the queue is stopping'));
@@ -171,11 +175,18 @@ export class Worker {
           pausedReadAtMs = this.settings.clock.now();
           await this.settings.refreshPaused();
         }
-        const capacity = this.concurrency - this.busy;
-        if (this.canClaim && capacity > 0 && this.settings.handlers.size > 0) {
-          const items = await this.claim({ limit: capacity });
-          for (const item of items) void this.execute(item);
-          if (items.length === capacity) continue;
+        let capacity = this.concurrency - this.busy;
+        if (!this.canClaim) await this.releaseAhead();
+        else if (capacity > 0 && this.settings.handlers.size > 0) {
+          for (; capacity > 0 && this.ahead.size > 0; capacity--)
+            void this.execute(this.ahead.take() as QueueItem);
+          if (capacity > 0) {
+            const limit = capacity + this.ahead.extraFor(this.concurrency);
+            const items = await this.claim({ limit });
+            for (const item of items.slice(0, capacity)) void this.execute(item);
+            this.ahead.keep(items.slice(capacity));
+            if (items.length === limit) continue;
+          }
         }
         await this.waitForWake(await this.idleMs());
       } catch (error) {
@@ -222,7 +233,7 @@ export class Worker {
 
   /** One attempt of one claimed item, its outcome written back. Never rejects. */
   private execute(item: QueueItem): Promise<AttemptOutcome> {
-    const entry = { item, settling: false } as InFlight;
+    const entry = { item, startedMs: this.settings.clock.now(), settling: false } as InFlight;
     this.inFlight.set(item.id, entry);
     this.ranSinceDrained = true;
     this.renewLeases();
@@ -240,6 +251,7 @@ export class Worker {
    * Handlers running at once still never exceed the concurrency.
    */
   private handlerReturned(entry: InFlight): void {
+    this.ahead.recordAttempt(this.settings.clock.now() - entry.startedMs);
     entry.settling = true;
     this.settlingCount++;
     this.wake();
@@ -250,7 +262,7 @@ export class Worker {
     const { signal } = this.attempts;
     const { store, clock, owner, emit, link } = this.settings;
     const handler = this.settings.handlers.get(item.kind) as Handler;
-    const startedMs = clock.now();
+    const { startedMs } = entry;
     emit('started', { item });
     let result: unknown;
     try {
@@ -332,15 +344,27 @@ export class Worker {
     }
   }
 
+  /** Items claimed ahead go back to pending, their attempt not counted: the worker paused, lost the link or stops. */
+  private async releaseAhead(): Promise<void> {
+    const { store, owner, clock } = this.settings;
+    for (const item of this.ahead.takeAll()) {
+      try {
+        await store.release(item.id, owner, clock.now());
+      } catch (error) {
+        this.settings.emit('error', { error }); // its lease lapses, and it is recovered
+      }
+    }
+  }
+
   /** Keeps the claims of running items fresh while they run longer than a third of the lease. */
   private renewLeases(): void {
     if (this.leaseTimer) return;
     const { clock, leaseMs, store, owner } = this.settings;
     const tick = () => {
       this.leaseTimer = undefined;
-      if (this.inFlight.size === 0) return;
+      if (this.inFlight.size === 0 && this.ahead.size === 0) return;
       store
-        .renew([...this.inFlight.keys()], owner, clock.now() + leaseMs)
+        .renew([...this.inFlight.keys(), ...this.ahead.ids()], owner, clock.now() + leaseMs)
         .catch((error: unknown) => this.settings.emit('error', { error }));
       this.leaseTimer = clock.setTimer(tick, leaseMs / 3);
       this.leaseTimer.unref();

@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 describe('the durable queue commits', () => {
-  it("an item's completion together with the next item's claim, and tells completion only once written", async () => {
+  it("an item's outcome together with the next claims, and tells completion only once written", async () => {
     const path = join(tempDir(), 'queue.db');
     const queue = createDurableQueue({ path, synchronous: 'normal', maxConcurrency: 1 });
     queues.push(queue);
@@ -43,9 +43,13 @@ describe('the durable queue commits', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
 
     expect(ran).toEqual([0, 1, 2, 3, 4]);
-    // The first claim alone, then each of the first four completions with the next item's claim.
-    expect(commits.slice(0, 5)).toEqual([1, 2, 2, 2, 2]);
-    expect(commits.length).toBeLessThanOrEqual(8);
+    // The first claim alone; after it every commit but the last carries several writes: completions
+    // with the claims of the next items (claimed ahead: these attempts are short).
+    const writes = commits.reduce((sum, count) => sum + count, 0);
+    expect(commits[0]).toBe(1);
+    expect(commits.slice(1, -1).every((count) => count >= 2)).toBe(true);
+    expect(writes).toBeGreaterThanOrEqual(7); // five completions, two claims at least
+    expect(commits.length).toBeLessThanOrEqual(Math.ceil(writes / 2) + 1);
     expect(statusAtCompletion).toEqual(['completed', 'completed', 'completed', 'completed', 'completed']);
     expect(await observer.status()).toMatchObject({ completed: 5, running: 0, pending: 0 });
   });

