@@ -14,7 +14,7 @@ import { INBOX_TABLE, QueueInbox } from './queue-inbox.js';
 import { CLAIM_COLUMNS, type ClaimRow, claimedItem, newItemParams, type Row, toItem } from './queue-rows.js';
 import { type OpenOptions, openDatabase, type SchemaSpec, type SqliteDatabase } from './sqlite.js';
 import { stateDirectory } from './state-dir.js';
-import { WriteBatcher } from './write-batcher.js';
+import { WriteBatcher, type WriteOptions } from './write-batcher.js';
 
 /** Exported so the queue benchmark's raw peer builds exactly this table. */
 export const QUEUE_SCHEMA: SchemaSpec = {
@@ -59,7 +59,8 @@ export const QUEUE_SCHEMA: SchemaSpec = {
  * wait: they end the wait for everything queued with them.
  */
 const OUTCOME_WAIT_MS = 4;
-const LAZY = true;
+/** Outcomes: one statement each, and they may wait for company. */
+const OUTCOME: WriteOptions = { lazy: true, singleStatement: true };
 
 export interface SqliteQueueStoreOptions extends OpenOptions {
   /** The database file. Default `queue.db` in the state directory (LIFELINE_HOME or ~/.lifeline). */
@@ -227,11 +228,12 @@ export class SqliteQueueStore implements QueueStore {
     return row && kinds.includes(row[1]) ? [row] : [];
   }
 
-  complete(id: number, owner: string, outcome: { nowMs: number; result?: unknown }) {
-    const result = outcome.result === undefined ? null : JSON.stringify(outcome.result);
+  complete(id: number, owner: string, outcome: { nowMs: number; result?: unknown; resultJson?: string }) {
+    const result =
+      outcome.resultJson ?? (outcome.result === undefined ? null : JSON.stringify(outcome.result));
     return this.writes.run(
       () => this.statements.complete.run({ id, owner, now: outcome.nowMs, result }).changes > 0,
-      LAZY,
+      OUTCOME,
     );
   }
 
@@ -247,11 +249,13 @@ export class SqliteQueueStore implements QueueStore {
       next: outcome.nextAttemptAtMs,
       error: JSON.stringify(outcome.error),
     };
-    return this.writes.run(() => this.statements.reschedule.run(params).changes > 0, LAZY);
+    return this.writes.run(() => this.statements.reschedule.run(params).changes > 0, OUTCOME);
   }
 
   release(id: number, owner: string, nowMs: number) {
-    return this.writes.run(() => this.statements.release.run({ id, owner, now: nowMs }).changes > 0);
+    return this.writes.run(() => this.statements.release.run({ id, owner, now: nowMs }).changes > 0, {
+      singleStatement: true,
+    });
   }
 
   bury(id: number, owner: string, outcome: { nowMs: number; reason: string; error?: ItemError }) {
@@ -260,7 +264,7 @@ export class SqliteQueueStore implements QueueStore {
       () =>
         this.statements.bury.run({ id, owner, now: outcome.nowMs, reason: outcome.reason, error }).changes >
         0,
-      LAZY,
+      OUTCOME,
     );
   }
 

@@ -7,10 +7,23 @@ import type { SqliteDatabase } from './sqlite.js';
  * transaction, so a worker completing eight operations at once pays one commit (one fsync with
  * synchronous=FULL), not eight. Each write runs in its own savepoint — one that throws is rolled back
  * alone — and each caller's promise settles only after the shared commit: nothing is acknowledged before
- * it is durable.
+ * it is durable. A write that is one statement needs no savepoint (SQLite undoes a failed statement by
+ * itself), which saves two statements per write in a busy batch.
  */
+export interface WriteOptions {
+  /** The write may wait up to the batcher's `lazyMs` to share a later turn's commit (see SameTurnBatch). */
+  lazy?: boolean;
+  /** The write is a single statement: it fails alone without a savepoint. */
+  singleStatement?: boolean;
+}
+
+interface Write {
+  work: () => unknown;
+  singleStatement: boolean;
+}
+
 export class WriteBatcher {
-  private readonly batch: SameTurnBatch<() => unknown, unknown>;
+  private readonly batch: SameTurnBatch<Write, unknown>;
   private readonly savepoint: Statement;
   private readonly release: Statement;
   private readonly rollback: Statement;
@@ -19,15 +32,17 @@ export class WriteBatcher {
     this.savepoint = db.prepare('SAVEPOINT batched_write');
     this.release = db.prepare('RELEASE batched_write');
     this.rollback = db.prepare('ROLLBACK TO batched_write');
-    const runBatch = db.transaction((works: Array<() => unknown>) =>
-      works.map((work) => this.runOne(work, works.length > 1)),
+    const runBatch = db.transaction((writes: Write[]) =>
+      writes.map((write) => this.runOne(write, writes.length > 1)),
     );
     this.batch = new SameTurnBatch((works) => runBatch.immediate(works), options);
   }
 
-  /** `lazy`: the write may wait up to `lazyMs` to share a later turn's commit (see SameTurnBatch). */
-  run<T>(work: () => T, lazy = false): Promise<T> {
-    return this.batch.add(work, lazy) as Promise<T>;
+  run<T>(work: () => T, options: WriteOptions = {}): Promise<T> {
+    return this.batch.add(
+      { work, singleStatement: options.singleStatement === true },
+      options.lazy,
+    ) as Promise<T>;
   }
 
   /** Runs everything queued now, in one transaction. */
@@ -36,8 +51,15 @@ export class WriteBatcher {
   }
 
   /** Alone in its transaction a write needs no savepoint: if it throws, the whole transaction rolls back. */
-  private runOne(work: () => unknown, isolate: boolean): BatchOutcome<unknown> {
+  private runOne({ work, singleStatement }: Write, isolate: boolean): BatchOutcome<unknown> {
     if (!isolate) return { ok: true, value: work() };
+    if (singleStatement) {
+      try {
+        return { ok: true, value: work() };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    }
     this.savepoint.run();
     try {
       const value = work();

@@ -33,7 +33,12 @@ export interface QueueStore {
   insert(items: readonly NewItem[]): Promise<Array<{ item: QueueItem; inserted: boolean }>>;
   /** Marks due pending items `running` for `owner` (attempts + 1) and returns them, highest priority first. */
   claim(request: ClaimRequest): Promise<QueueItem[]>;
-  complete(id: number, owner: string, outcome: { nowMs: number; result?: unknown }): Promise<boolean>;
+  /** `resultJson`, when given, is `result` as JSON already (the worker has it: a store need not serialise again). */
+  complete(
+    id: number,
+    owner: string,
+    outcome: { nowMs: number; result?: unknown; resultJson?: string },
+  ): Promise<boolean>;
   /** Back to pending after a retryable failure, to run again at `nextAttemptAtMs`. */
   reschedule(
     id: number,

@@ -278,10 +278,16 @@ export class Worker {
       return outcome;
     }
     link?.reportSuccess?.();
-    const storable = jsonOrUndefined(result);
+    const stored = storedResult(result);
+    const storable = stored?.value;
     let writing: Promise<boolean>;
     try {
-      writing = store.complete(item.id, owner, { nowMs: clock.now(), result: storable });
+      const nowMs = clock.now();
+      writing = store.complete(
+        item.id,
+        owner,
+        stored ? { nowMs, result: storable, resultJson: stored.json } : { nowMs },
+      );
     } catch (error) {
       writing = Promise.reject(error);
     }
@@ -374,12 +380,15 @@ export class Worker {
   }
 }
 
-/** Results are stored as JSON; anything else (a Response, a stream) is not kept. */
-function jsonOrUndefined(value: unknown): unknown {
+/**
+ * Results are stored as JSON, up to 64 KiB; anything else (a Response, a stream) is not kept. Returns the
+ * JSON (which the store writes as it is) and the value read back from it (what `completed` reports).
+ */
+function storedResult(value: unknown): { value: unknown; json: string } | undefined {
   if (value === undefined) return undefined;
   try {
-    const text = JSON.stringify(value);
-    return text === undefined || text.length > 65_536 ? undefined : JSON.parse(text);
+    const json = JSON.stringify(value);
+    return json === undefined || json.length > 65_536 ? undefined : { value: JSON.parse(json), json };
   } catch {
     return undefined;
   }

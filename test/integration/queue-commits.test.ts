@@ -52,5 +52,9 @@ describe('the durable queue commits', () => {
     expect(commits.length).toBeLessThanOrEqual(Math.ceil(writes / 2) + 1);
     expect(statusAtCompletion).toEqual(['completed', 'completed', 'completed', 'completed', 'completed']);
     expect(await observer.status()).toMatchObject({ completed: 5, running: 0, pending: 0 });
+    // Each handler's result is on disk, as JSON.
+    expect((await observer.list({ status: 'completed' })).map((item) => item.result)).toEqual(
+      [0, 1, 2, 3, 4].map((n) => ({ n })),
+    );
   });
 });

@@ -41,6 +41,20 @@ describe('WriteBatcher', () => {
     reader.close();
   });
 
+  it('a single-statement write fails alone without a savepoint; the rest of the batch commits', async () => {
+    const db = table();
+    const batcher = new WriteBatcher(db);
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const single = { singleStatement: true };
+    const outcomes = await Promise.allSettled([
+      batcher.run(() => insert.run('a').changes, single),
+      batcher.run(() => insert.run('a').changes, single), // violates UNIQUE: only this one fails
+      batcher.run(() => insert.run('b').changes, single),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(db.prepare('SELECT v FROM t ORDER BY id').all()).toEqual([{ v: 'a' }, { v: 'b' }]);
+  });
+
   it('a write alone in its turn fails alone', async () => {
     const db = table();
     const batcher = new WriteBatcher(db);
