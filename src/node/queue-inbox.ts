@@ -17,6 +17,8 @@ export const INBOX_TABLE = `CREATE TABLE inbox (
 
 /** Folded by the enqueue that brings it to this many items, so no later read waits on a large fold. */
 export const INBOX_FOLD_AT = 4096;
+/** A connection measures the inbox once per this many single appends (a divisor of INBOX_FOLD_AT). */
+const MEASURE_EVERY = 64;
 
 /**
  * Where enqueued items with generated keys land: an append to a table with no index, so its commit
@@ -39,6 +41,7 @@ export class QueueInbox {
   private readonly foldDelete: Statement;
   private readonly appendTransaction: Transaction<(items: readonly NewItem[]) => number[]>;
   private readonly foldTransaction: Transaction<() => void>;
+  private appendsSinceMeasured = 0;
 
   constructor(db: SqliteDatabase) {
     this.append = db.prepare(
@@ -61,6 +64,9 @@ export class QueueInbox {
     this.foldDelete = db.prepare('DELETE FROM inbox');
     this.appendTransaction = db.transaction((items: readonly NewItem[]) => {
       const ids = items.map((fresh) => Number(this.append.run(newItemParams(fresh)).lastInsertRowid));
+      this.appendsSinceMeasured += items.length;
+      if (this.appendsSinceMeasured < MEASURE_EVERY) return ids;
+      this.appendsSinceMeasured = 0;
       if (((this.span.get() as number | null) ?? 0) >= INBOX_FOLD_AT - 1) this.foldAll();
       return ids;
     });
