@@ -7,7 +7,7 @@ import type { Backoff } from '../policy/backoff.js';
 import type { ByteSource } from './byte-source.js';
 import { ByteThrottle } from './byte-throttle.js';
 import { ChunkReader } from './chunk-reader.js';
-import { DeliveryPacer } from './delivery-pacer.js';
+import { type DeliveryPacer, pacerFor } from './delivery-pacer.js';
 import { ProgressMeter } from './progress-meter.js';
 import { throttledSlices } from './throttled-slices.js';
 import { chunkChecksumHeader, parseOffset, TUS_VERSION, type TusCapabilities } from './tus-protocol.js';
@@ -71,7 +71,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     this.chunkSizeBytes = resolved.chunkSizeBytes;
     this.stallTimeoutMs = resolved.stallTimeoutMs;
     this.maxAttempts = resolved.maxAttempts;
-    this.pacer = options.pacing === false ? undefined : new DeliveryPacer(this.clock);
+    this.pacer = pacerFor(this.clock, options.pacing);
     this.requests = new TusRequests(
       this.timed(this.transport),
       this.clock,
@@ -223,6 +223,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
           continue;
         }
         if (!failure.retryable) throw error;
+        if (failure.status === undefined) this.pacer?.noteLostConnection(); // no answer: the connection failed
         needSync = url !== undefined;
         if (this.isLinkDown()) continue; // the gate waits for the link; no attempt spent
         failures++;

@@ -35,8 +35,12 @@ export interface ResumableUploadOptions {
   throttle?: ByteThrottle;
   /** This upload's own limit (changeable: `setBytesPerSecond`). */
   bytesPerSecond?: number;
-  /** Pace PATCHes at the rate the server absorbs (DeliveryPacer), so queues stay short. Default true. */
-  pacing?: boolean;
+  /**
+   * Pace PATCHes at the rate the server absorbs (DeliveryPacer), so queues stay short and a reset costs
+   * little. `true` (default): once a connection has been lost during the upload; `'always'`: from the
+   * second PATCH; `false`: never.
+   */
+  pacing?: boolean | 'always';
   classify?: Classifier;
   clock?: Clock;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/index.js';
-import { DeliveryPacer } from '../../../src/transfer/delivery-pacer.js';
+import { DeliveryPacer, pacerFor } from '../../../src/transfer/delivery-pacer.js';
 
 const MiB = 1024 * 1024;
 const rateOf = (bytes: number, ms: number) => (bytes / ms) * 1000;
@@ -68,5 +68,30 @@ describe('DeliveryPacer', () => {
     // Measured against the 1 ms learned, the best PATCH delivered 4 MiB in 40 ms (not in 11).
     expect(afterLearning).toBeGreaterThan(rateOf(4 * MiB, 40));
     expect(afterLearning).toBeLessThan(rateOf(4 * MiB, 40) * 1.1);
+  });
+
+  it('from the first loss: measures all along, paces only once a connection was lost, at once', () => {
+    const pacer = new DeliveryPacer(new FakeClock(), { from: 'first-loss' });
+    pacer.noteRoundTrip(1);
+    for (let patch = 0; patch < 5; patch++) patchAgainst(pacer, 50 * MiB, 1);
+    expect(pacer.bytesPerSecond).toBeUndefined();
+    pacer.noteLostConnection();
+    expect(pacer.bytesPerSecond).toBeGreaterThanOrEqual(50 * MiB);
+    expect(pacer.bytesPerSecond).toBeLessThan(55 * MiB);
+  });
+
+  it('is built from the upload option: from the first loss by default, from the start, or not at all', () => {
+    const clock = new FakeClock();
+    expect(pacerFor(clock, false)).toBeUndefined();
+    for (const [option, pacedBeforeLoss] of [
+      [undefined, false],
+      [true, false],
+      ['always', true],
+    ] as const) {
+      const pacer = pacerFor(clock, option) as DeliveryPacer;
+      pacer.noteRoundTrip(1);
+      patchAgainst(pacer, 50 * MiB, 1);
+      expect(pacer.bytesPerSecond !== undefined).toBe(pacedBeforeLoss);
+    }
   });
 });
