@@ -13,7 +13,7 @@ import { throttledSlices } from './throttled-slices.js';
 import { chunkChecksumHeader, parseOffset, TUS_VERSION, type TusCapabilities } from './tus-protocol.js';
 import { checkSize, GONE, stallMessage, statusError, TusRequests } from './tus-requests.js';
 import type { TusTransport } from './tus-transport.js';
-import { ChecksumMismatchError, TusProtocolError } from './upload-errors.js';
+import { ChecksumMismatchError, SourceFailure, TusProtocolError } from './upload-errors.js';
 import type { UploadEvents, UploadResult } from './upload-events.js';
 import { type ResumableUploadOptions, resolveUploadOptions } from './upload-options.js';
 import type { UploadRecord } from './upload-state-store.js';
@@ -393,10 +393,5 @@ export class ResumableUpload extends Emitter<UploadEvents> {
 }
 
 type UrlAndExpiry = { url: string; expiresAtMs: number | undefined };
-
-/** Marks an error that came from the source, not from the network. */
-class SourceFailure {
-  constructor(readonly error: unknown) {}
-}
 
 export { TUS_VERSION };

@@ -20,3 +20,8 @@ export class TusProtocolError extends LifelineError {
     this.name = 'TusProtocolError';
   }
 }
+
+/** @internal Marks, inside an upload, an error that came from the source (the file), not from the network. */
+export class SourceFailure {
+  constructor(readonly error: unknown) {}
+}
