@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/index.js';
-import { SHORT_ATTEMPT_MS } from '../../../src/queue/claim-ahead.js';
+import { ROUNDS_AHEAD, SHORT_ATTEMPT_MS } from '../../../src/queue/claim-ahead.js';
 import { MemoryQueueStore } from '../../../src/queue/memory-store.js';
 import { OperationQueue } from '../../../src/queue/operation-queue.js';
 
@@ -46,7 +46,7 @@ describe('claiming ahead', () => {
     await clock.advance(500);
     expect(ran).toEqual(Array.from({ length: 20 }, (_, n) => n));
     expect(await queue.status()).toMatchObject({ completed: 20, running: 0, pending: 0 });
-    expect(Math.max(...store.limits)).toBe(4); // two free slots and one more round of two
+    expect(Math.max(...store.limits)).toBe(2 + ROUNDS_AHEAD * 2); // two free slots, and rounds of two ahead
     expect(store.limits.length).toBeLessThan(13); // one claim per item would be 20
   });
 
@@ -81,22 +81,22 @@ describe('claiming ahead', () => {
     finish.get(0)?.();
     finish.get(1)?.(); // two attempts of no time at all: short, so the next claim takes a round ahead
     await clock.advance(1);
-    expect(store.limits).toEqual([2, 4]);
-    expect((await queue.status()).running).toBe(4); // 2 and 3 run, 4 and 5 wait claimed
+    const ahead = ROUNDS_AHEAD * 2;
+    expect(store.limits).toEqual([2, 2 + ahead]);
+    expect((await queue.status()).running).toBe(2 + ahead); // 2 and 3 run, the next ones wait claimed
 
     await queue.pause();
     await clock.advance(1);
-    expect(await attemptsOf(ids.slice(2, 6))).toEqual([
+    expect(await attemptsOf(ids.slice(2, 4 + ahead))).toEqual([
       ['running', 1],
       ['running', 1],
-      ['pending', 0],
-      ['pending', 0],
+      ...Array.from({ length: ahead }, () => ['pending', 0]),
     ]);
 
     await queue.resume();
     finish.get(2)?.();
-    await clock.advance(1); // a slot frees: 4 runs, 5 and 6 are claimed ahead
-    expect((await queue.status()).running).toBe(4);
+    await clock.advance(1); // a slot frees: 4 runs, the next ones are claimed ahead again
+    expect((await queue.status()).running).toBe(2 + ahead);
     const stopped = queue.stop(0);
     await clock.advance(1);
     await stopped;
