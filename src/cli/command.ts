@@ -33,7 +33,6 @@ export function parseHostPort(text: string, option: string): { host: string; por
   return { host: match[1] || match[2] || '127.0.0.1', port };
 }
 
-/** Flags every command that reads the config and reports takes: spread into `parseArgs` options. */
 /** --priority: an integer, higher runs first; 0 when not given. */
 export function parsePriority(text: string | undefined): number {
   const priority = Number(text ?? '0');
@@ -42,6 +41,7 @@ export function parsePriority(text: string | undefined): number {
   return priority;
 }
 
+/** Flags every command that reads the config and reports takes: spread into `parseArgs` options. */
 export const COMMON_OPTIONS = {
   json: { type: 'boolean' },
   config: { type: 'string' },

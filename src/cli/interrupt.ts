@@ -1,3 +1,5 @@
+import { realClock } from '../core/clock.js';
+
 /**
  * Ctrl-C (SIGINT) and SIGTERM for long-running commands. `interruption()` gives a signal that aborts on
  * the first of them, and `dispose()` removes the process listeners once the command is done (a command
@@ -26,14 +28,5 @@ export function untilInterrupted(): Promise<void> {
 
 /** Waits `ms` (nothing if ≤ 0), or less if `signal` aborts; never rejects. */
 export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return realClock.sleep(Math.max(0, ms), signal).catch(() => {});
 }

@@ -2,14 +2,6 @@ import type { Statement } from 'better-sqlite3';
 import { type BatchOutcome, SameTurnBatch } from './same-turn-batch.js';
 import type { SqliteDatabase } from './sqlite.js';
 
-/**
- * Group commit for a SQLite store: writes that arrive in the same turn of the event loop share one
- * transaction, so a worker completing eight operations at once pays one commit (one fsync with
- * synchronous=FULL), not eight. Each write runs in its own savepoint — one that throws is rolled back
- * alone — and each caller's promise settles only after the shared commit: nothing is acknowledged before
- * it is durable. A write that is one statement needs no savepoint (SQLite undoes a failed statement by
- * itself), which saves two statements per write in a busy batch.
- */
 export interface WriteOptions {
   /** The write may wait up to the batcher's `lazyMs` to share a later turn's commit (see SameTurnBatch). */
   lazy?: boolean;
@@ -22,6 +14,14 @@ interface Write {
   singleStatement: boolean;
 }
 
+/**
+ * Group commit for a SQLite store: writes that arrive in the same turn of the event loop share one
+ * transaction, so a worker completing eight operations at once pays one commit (one fsync with
+ * synchronous=FULL), not eight. Each write runs in its own savepoint — one that throws is rolled back
+ * alone — and each caller's promise settles only after the shared commit: nothing is acknowledged before
+ * it is durable. A write that is one statement needs no savepoint (SQLite undoes a failed statement by
+ * itself), which saves two statements per write in a busy batch.
+ */
 export class WriteBatcher {
   private readonly batch: SameTurnBatch<Write, unknown>;
   private readonly savepoint: Statement;

@@ -135,7 +135,7 @@ export class MemoryQueueStore implements QueueStore {
   async nextDueAtMs(): Promise<number | undefined> {
     let next: number | undefined;
     for (const item of this.items.values())
-      if (item.status === 'pending' && !(next !== undefined && next <= item.nextAttemptAtMs))
+      if (item.status === 'pending' && (next === undefined || item.nextAttemptAtMs < next))
         next = item.nextAttemptAtMs;
     return next;
   }

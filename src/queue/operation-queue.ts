@@ -344,7 +344,7 @@ export class OperationQueue extends Emitter<QueueEvents> {
       kind,
       payload,
       priority,
-      idempotencyKey: options.idempotencyKey ?? uuidV7(),
+      idempotencyKey: options.idempotencyKey ?? uuidV7(nowMs),
       generatedKey: options.idempotencyKey === undefined,
       payloadJson,
       maxAttempts: requireInteger(

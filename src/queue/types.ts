@@ -96,12 +96,12 @@ export interface ListFilter {
   offset?: number;
 }
 
-/** The item a new entry becomes once stored with `id`: pending, no attempt yet. */
 /** What a store writes down for a new item's payload. */
 export function payloadJson(fresh: NewItem): string {
   return fresh.payloadJson ?? JSON.stringify(fresh.payload ?? null);
 }
 
+/** The item a new entry becomes once stored with `id`: pending, no attempt yet. */
 export function pendingItem(id: number, fresh: NewItem): QueueItem {
   return {
     id,

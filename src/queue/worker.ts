@@ -353,13 +353,15 @@ export class Worker {
   /** Items claimed ahead go back to pending, their attempt not counted: the worker paused, lost the link or stops. */
   private async releaseAhead(): Promise<void> {
     const { store, owner, clock } = this.settings;
-    for (const item of this.ahead.takeAll()) {
-      try {
-        await store.release(item.id, owner, clock.now());
-      } catch (error) {
-        this.settings.emit('error', { error }); // its lease lapses, and it is recovered
-      }
-    }
+    const nowMs = clock.now();
+    // All at once: with the SQLite store they share one commit.
+    await Promise.all(
+      this.ahead.takeAll().map((item) =>
+        store.release(item.id, owner, nowMs).catch((error: unknown) => {
+          this.settings.emit('error', { error }); // its lease lapses, and it is recovered
+        }),
+      ),
+    );
   }
 
   /** Keeps the claims of running items fresh while they run longer than a third of the lease. */

@@ -34,13 +34,17 @@ export class ByteThrottle {
     this.nextFreeAtMs = Math.min(this.nextFreeAtMs, this.clock.now());
   }
 
-  /** Resolves when `bytes` may be sent; rejects with the signal's reason if it aborts first. */
-  async take(bytes: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Reserves `bytes`. Undefined when they may be sent now (no promise, no await: this runs once per slice
+   * of every upload); otherwise a promise that resolves when they may, and rejects with the signal's
+   * reason if it aborts first.
+   */
+  take(bytes: number, signal?: AbortSignal): Promise<void> | undefined {
     const rate = this.rate;
-    if (rate === undefined) return;
+    if (rate === undefined) return undefined;
     const nowMs = this.clock.now();
     const startAtMs = Math.max(nowMs - this.burstMs, this.nextFreeAtMs);
     this.nextFreeAtMs = startAtMs + (bytes / rate) * 1000;
-    if (startAtMs > nowMs) await this.clock.sleep(startAtMs - nowMs, signal);
+    return startAtMs > nowMs ? this.clock.sleep(startAtMs - nowMs, signal) : undefined;
   }
 }

@@ -43,14 +43,14 @@ export class DeliveryPacer {
   private pacing: boolean;
 
   /**
-   * `from: 'first-loss'` measures from the start but paces only once a connection has been lost during
-   * the upload: on a link that never drops one, pacing only costs (about 10% on loopback, where the
-   * "bottleneck" is a jittery server); on one that has dropped one, the next drop is cheap.
-   * `from: 'start'` paces from the second PATCH on.
+   * `pacing` as the upload option says it. `true`: measure from the start but pace only once a connection
+   * has been lost during the upload — on a link that never drops one, pacing only costs (about 10% on
+   * loopback, where the "bottleneck" is a jittery server); on one that has dropped one, the next drop is
+   * cheap. `'always'` (the default here): pace from the second PATCH on.
    */
-  constructor(clock: Clock, options: { from?: 'start' | 'first-loss' } = {}) {
+  constructor(clock: Clock, pacing: true | 'always' = 'always') {
     this.throttle = new ByteThrottle({ clock, burstMs: PACED_BURST_MS });
-    this.pacing = options.from !== 'first-loss';
+    this.pacing = pacing === 'always';
   }
 
   /** A connection was lost mid-upload (reset, stall): from now on, pace. */
@@ -90,6 +90,5 @@ export class DeliveryPacer {
 
 /** The pacer an upload's `pacing` option asks for: `true`/undefined from the first loss, `'always'`, or none. */
 export function pacerFor(clock: Clock, pacing: boolean | 'always' | undefined): DeliveryPacer | undefined {
-  if (pacing === false) return undefined;
-  return new DeliveryPacer(clock, { from: pacing === 'always' ? 'start' : 'first-loss' });
+  return pacing === false ? undefined : new DeliveryPacer(clock, pacing ?? true);
 }

@@ -149,8 +149,9 @@ export class ResumableUpload extends Emitter<UploadEvents> {
 
   private async run(): Promise<UploadResult> {
     const startedMs = this.clock.now();
-    this.status = 'uploading';
     const signal = this.lifetime.signal;
+    if (signal.aborted) throw signal.reason; // aborted before it started: not even the file is hashed
+    this.status = 'uploading';
     const { source, endpoint } = this;
     await source.verify?.();
     const sha256 = await source.sha256();

@@ -18,9 +18,13 @@ export async function* throttledSlices(
   const sliceBytes = sliceBytesFor(throttles);
   for (let at = 0; at < chunk.length && !signal.aborted; at += sliceBytes) {
     const piece = chunk.subarray(at, at + sliceBytes);
-    for (const throttle of throttles) await throttle.take(piece.length, signal);
+    for (const throttle of throttles) {
+      const wait = throttle.take(piece.length, signal);
+      if (wait) await wait;
+    }
     watchdog.touch();
     yield piece;
+    if (signal.aborted) return; // answered or cut while the piece was handed over: it may not have gone out
     watchdog.touch();
     onSent(piece.length);
   }

@@ -1,23 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type LifelineServer } from '../../src/server/index.js';
+import { describe, expect, it } from 'vitest';
 import { lifelineAsync } from './support/cli.js';
-import { tempDir } from './support/queue-fixtures.js';
+import { startedServers } from './support/servers.js';
 import { sha256 } from './support/upload-fixtures.js';
+import { lifelineWorkspace } from './support/workspace.js';
 
-let server: LifelineServer | undefined;
-afterEach(async () => {
-  await server?.stop();
-});
+const servers = startedServers('lifeline-send-');
 
 describe('lifeline send', () => {
   it('uploads a file with --wait and exits 0; a missing file is bad usage (exit 2)', async () => {
-    server = createServer({ dataDir: tempDir('lifeline-send-server-'), port: 0, synchronous: 'normal' });
-    await server.start();
-    const cwd = tempDir('lifeline-send-cwd-');
-    writeFileSync(join(cwd, 'lifeline.config.json'), JSON.stringify({ server: server.url }));
-    const env = { LIFELINE_HOME: tempDir('lifeline-send-home-') };
+    const server = await servers.started({ synchronous: 'normal' });
+    const { cwd, env } = lifelineWorkspace(server.url);
     const text = 'a report worth sending\n'.repeat(2000);
     writeFileSync(join(cwd, 'report.txt'), text);
 

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/index.js';
@@ -13,7 +13,9 @@ describe('DirectoryWatcher on a real directory', () => {
     const watcher = new DirectoryWatcher(dir, { settleMs: 500, intervalMs: 100, clock });
     const ready: string[] = [];
     watcher.on('ready', ({ path }) => ready.push(path));
+    const fixedTimeS = 1_700_000_000; // whole seconds: the same time can be given again exactly
     writeFileSync(join(dir, 'a.txt'), 'alpha');
+    utimesSync(join(dir, 'a.txt'), fixedTimeS, fixedTimeS);
     watcher.start();
     watcher.start(); // a second start does not start a second poller
     await until(() => clock.pendingTimers === 1, 5000, 'the first scan');
@@ -32,11 +34,13 @@ describe('DirectoryWatcher on a real directory', () => {
     await clock.advance(5000);
     expect(ready).toEqual([join(dir, 'a.txt')]);
 
-    // Manual scans (--once) arm no timer either; a file gone and written again is a new file.
+    // Manual scans (--once) arm no timer either; a file gone and written again is a new file — even with
+    // the same size and time as before, so only forgetting the vanished file can make it reported again.
     rmSync(join(dir, 'a.txt'));
     await watcher.scan();
     expect(clock.pendingTimers).toBe(0);
-    writeFileSync(join(dir, 'a.txt'), 'alpha again');
+    writeFileSync(join(dir, 'a.txt'), 'ALPHA');
+    utimesSync(join(dir, 'a.txt'), fixedTimeS, fixedTimeS);
     await watcher.scan();
     await clock.advance(600);
     await watcher.scan();

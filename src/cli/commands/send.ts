@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SourceMissingError } from '../../node/file-source.js';
-import { openRuntime, type Runtime } from '../../node/runtime.js';
-import { COMMON_OPTIONS, type Command, EXIT, UsageError } from '../command.js';
+import type { Runtime } from '../../node/runtime.js';
+import { COMMON_OPTIONS, type Command, EXIT, UsageError, withRuntime } from '../command.js';
 import { followUploads } from '../follow-uploads.js';
 import { interruption, pause } from '../interrupt.js';
 import type { Output } from '../output.js';
@@ -42,8 +42,7 @@ export const sendCommand: Command = {
     if (positionals.length === 0)
       throw new UsageError('send needs at least one file, e.g. lifeline send notes.pdf --wait');
     const flags = uploadFlags(values);
-    const runtime = await openRuntime({ configPath: values.config });
-    try {
+    return withRuntime(values.config, async (runtime) => {
       const endpoint = values.to ?? runtime.uploadEndpoint;
       const ids: number[] = [];
       for (const path of positionals) {
@@ -67,9 +66,7 @@ export const sendCommand: Command = {
         return EXIT.ok;
       }
       return await uploadNow(runtime, ids, output, values.json === true);
-    } finally {
-      await runtime.close();
-    }
+    });
   },
 };
 
@@ -80,15 +77,18 @@ async function uploadNow(runtime: Runtime, ids: number[], output: Output, json: 
   runtime.connectivity.start();
   runtime.queue.start();
   const interrupted = interruption();
-  let finished = false;
-  while (!finished && !interrupted.signal.aborted) {
-    await pause(200, interrupted.signal);
-    const items = await Promise.all(ids.map((id) => runtime.queue.get(id)));
-    finished = items.every(
-      (item) => item === undefined || item.status === 'completed' || item.status === 'dead',
-    );
+  try {
+    let finished = false;
+    while (!finished && !interrupted.signal.aborted) {
+      await pause(200, interrupted.signal);
+      const items = await Promise.all(ids.map((id) => runtime.queue.get(id)));
+      finished = items.every(
+        (item) => item === undefined || item.status === 'completed' || item.status === 'dead',
+      );
+    }
+  } finally {
+    interrupted.dispose();
   }
-  interrupted.dispose();
   await runtime.queue.stop(interrupted.signal.aborted ? 2000 : 10_000);
   stopFollowing();
   stopReporting();

@@ -9,7 +9,7 @@ import {
 } from '../../server/index.js';
 import { type Command, EXIT, UsageError } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
-import { clockTime, type Output, paint } from '../output.js';
+import { clockTime, type EventPrinter, eventPrinter, type Output, paint } from '../output.js';
 
 const HELP = `lifeline serve — the receiving server: records operations exactly once per Idempotency-Key,
 receives resumable uploads (tus 1.0)
@@ -159,24 +159,19 @@ function banner(server: LifelineServer, output: Output, json: boolean): void {
 }
 
 function report(server: LifelineServer, output: Output, json: boolean, quiet: boolean): void {
+  const say = eventPrinter(output, json);
   if (!quiet) {
     server.on('operation', ({ id, kind, idempotencyKey, replayed }) => {
-      if (json) {
-        output.json({
-          event: 'operation',
-          at: new Date().toISOString(),
-          id,
-          kind,
-          idempotencyKey: idempotencyKey ?? null,
-          replayed,
-        });
-        return;
-      }
       const key = idempotencyKey === undefined ? paint(output, 'grey', 'no key') : `key ${idempotencyKey}`;
       const tail = replayed ? ` ${paint(output, 'yellow', 'replayed')}` : '';
-      output.line(`${paint(output, 'grey', clockTime())} #${id} ${kind}  ${key}${tail}`);
+      say('operation', `#${id} ${kind}  ${key}${tail}`, {
+        id,
+        kind,
+        idempotencyKey: idempotencyKey ?? null,
+        replayed,
+      });
     });
-    reportUploads(server, output, json);
+    reportUploads(server, output, say);
   }
   server.on('error', ({ error, method, path }) => {
     const message = error instanceof Error ? error.message : String(error);
@@ -191,61 +186,34 @@ function report(server: LifelineServer, output: Output, json: boolean, quiet: bo
 }
 
 /** One line (or JSON event) per finished, rejected or expired upload. */
-function reportUploads(server: LifelineServer, output: Output, json: boolean): void {
-  const at = () => new Date().toISOString();
-  const time = () => paint(output, 'grey', clockTime());
+function reportUploads(server: LifelineServer, output: Output, say: EventPrinter): void {
   server.on('upload', ({ id, filename, size, sha256, verified, path }) => {
-    if (json) {
-      output.json({
-        event: 'upload',
-        at: at(),
-        id,
-        filename: filename ?? null,
-        size,
-        sha256,
-        verified,
-        path,
-      });
-      return;
-    }
     const check = verified
       ? paint(output, 'green', 'sha256 verified')
       : paint(output, 'grey', 'no sha256 sent');
-    output.line(`${time()} received ${filename ?? id} (${formatBytes(size)}) → ${path}  ${check}`);
+    say('upload', `received ${filename ?? id} (${formatBytes(size)}) → ${path}  ${check}`, {
+      id,
+      filename: filename ?? null,
+      size,
+      sha256,
+      verified,
+      path,
+    });
   });
   server.on('upload-rejected', ({ id, filename, size, expected, actual }) => {
-    if (json) {
-      output.json({
-        event: 'upload-rejected',
-        at: at(),
-        id,
-        filename: filename ?? null,
-        size,
-        expected,
-        actual,
-      });
-      return;
-    }
-    output.line(
-      `${time()} ${paint(output, 'red', 'rejected')} ${filename ?? id} (${formatBytes(size)}): sha256 expected ` +
+    say(
+      'upload-rejected',
+      `${paint(output, 'red', 'rejected')} ${filename ?? id} (${formatBytes(size)}): sha256 expected ` +
         `${expected}, got ${actual}; deleted, answered 460`,
+      { id, filename: filename ?? null, size, expected, actual },
     );
   });
   server.on('upload-expired', ({ id, filename, offset, size }) => {
-    if (json) {
-      output.json({
-        event: 'upload-expired',
-        at: at(),
-        id,
-        filename: filename ?? null,
-        offset,
-        size: size ?? null,
-      });
-      return;
-    }
     const of = size === undefined ? '' : ` of ${formatBytes(size)}`;
-    output.line(
-      `${time()} ${paint(output, 'yellow', 'expired')} ${filename ?? id} (${formatBytes(offset)}${of} received); deleted`,
+    say(
+      'upload-expired',
+      `${paint(output, 'yellow', 'expired')} ${filename ?? id} (${formatBytes(offset)}${of} received); deleted`,
+      { id, filename: filename ?? null, offset, size: size ?? null },
     );
   });
 }

@@ -71,7 +71,7 @@ describe('DeliveryPacer', () => {
   });
 
   it('from the first loss: measures all along, paces only once a connection was lost, at once', () => {
-    const pacer = new DeliveryPacer(new FakeClock(), { from: 'first-loss' });
+    const pacer = new DeliveryPacer(new FakeClock(), true);
     pacer.noteRoundTrip(1);
     for (let patch = 0; patch < 5; patch++) patchAgainst(pacer, 50 * MiB, 1);
     expect(pacer.bytesPerSecond).toBeUndefined();

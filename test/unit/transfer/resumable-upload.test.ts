@@ -307,6 +307,27 @@ describe('ResumableUpload', () => {
     expect(await stateStore.list()).toEqual([]);
   });
 
+  it('aborted before it starts, it sends nothing and does not even hash the file', async () => {
+    const server = new MemoryTusServer();
+    const source = new BytesSource(bytes(64 * KiB));
+    let hashed = 0;
+    const sha256 = source.sha256.bind(source);
+    source.sha256 = () => {
+      hashed++;
+      return sha256();
+    };
+    const upload = new ResumableUpload({
+      source,
+      endpoint: 'http://tus.test/files/',
+      transport: server.transport,
+    });
+    await upload.abort();
+    await expect(upload.start()).rejects.toBeInstanceOf(DOMException);
+    expect(upload.state).toBe('aborted');
+    expect(hashed).toBe(0);
+    expect(server.requests).toEqual([]);
+  });
+
   it('refuses bad options', async () => {
     await expect(setup(10, { chunkSizeBytes: 0 })).rejects.toThrow(/chunkSizeBytes must be an integer ≥ 1/);
     await expect(setup(10, { endpoint: 'not a url' })).rejects.toThrow(TypeError);
