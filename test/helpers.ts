@@ -1,4 +1,5 @@
 /** Small helpers shared by the tests. */
+import type { NewItem } from '../src/queue/types.js';
 
 export const transientError = (message = 'connection reset') =>
   Object.assign(new Error(message), { code: 'ECONNRESET' });
@@ -44,4 +45,25 @@ export function failingThen<T>(errors: unknown[], value: T) {
     return value;
   };
   return { fn, calls };
+}
+
+/**
+ * A maker of NewItems for store tests: each has a unique key (`${keyPrefix}-N`) and its number as payload;
+ * `generatedKey` marks the key as the queue's own unless the test chose a key (an override).
+ */
+export function newItems(defaults: Partial<NewItem> & { keyPrefix: string }) {
+  const { keyPrefix, generatedKey = false, ...rest } = defaults;
+  let keys = 0;
+  return (overrides: Partial<NewItem> = {}): NewItem => ({
+    kind: 'http',
+    payload: { n: keys },
+    priority: 0,
+    idempotencyKey: `${keyPrefix}-${keys++}`,
+    maxAttempts: 5,
+    nextAttemptAtMs: 0,
+    createdAtMs: 1000,
+    ...rest,
+    generatedKey: generatedKey && overrides.idempotencyKey === undefined,
+    ...overrides,
+  });
 }

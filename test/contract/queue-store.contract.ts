@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QueueStore } from '../../src/queue/store.js';
-import type { ItemError, NewItem } from '../../src/queue/types.js';
+import type { ItemError } from '../../src/queue/types.js';
+import { newItems } from '../helpers.js';
 
 /**
  * The behaviour every QueueStore must have. Run by queue-stores.test.ts against each implementation.
@@ -15,18 +16,7 @@ export function describeQueueStore(
   describe(`QueueStore contract: ${name}${generatedKeys ? ', generated keys' : ''}`, () => {
     let store: QueueStore;
     let reopen: (() => Promise<QueueStore>) | undefined;
-    let keys = 0;
-    const item = (overrides: Partial<NewItem> = {}): NewItem => ({
-      kind: 'http',
-      payload: { n: keys },
-      priority: 0,
-      idempotencyKey: `key-${keys++}`,
-      maxAttempts: 5,
-      nextAttemptAtMs: 0,
-      createdAtMs: 1000,
-      generatedKey: generatedKeys && overrides.idempotencyKey === undefined,
-      ...overrides,
-    });
+    const item = newItems({ keyPrefix: 'key', generatedKey: generatedKeys });
     const claim = (overrides: Partial<Parameters<QueueStore['claim']>[0]> = {}) =>
       store.claim({
         nowMs: 1000,

@@ -5,6 +5,7 @@ import { createDurableQueue } from '../../src/node/durable-queue.js';
 import { INBOX_FOLD_AT } from '../../src/node/queue-inbox.js';
 import { SqliteQueueStore } from '../../src/node/sqlite-queue-store.js';
 import type { NewItem } from '../../src/queue/types.js';
+import { newItems } from '../helpers.js';
 import { tempDir } from './support/queue-fixtures.js';
 
 const stores: SqliteQueueStore[] = [];
@@ -18,18 +19,7 @@ function openStore(path: string): SqliteQueueStore {
   return store;
 }
 
-let keys = 0;
-const fresh = (overrides: Partial<NewItem> = {}): NewItem => ({
-  kind: 'op',
-  payload: { n: keys },
-  priority: 0,
-  idempotencyKey: `generated-${keys++}`,
-  generatedKey: true,
-  maxAttempts: 3,
-  nextAttemptAtMs: 0,
-  createdAtMs: 1000,
-  ...overrides,
-});
+const fresh = newItems({ keyPrefix: 'generated', kind: 'op', maxAttempts: 3, generatedKey: true });
 
 /** Rows in the inbox table, read by a connection of its own. */
 function inboxRows(path: string): number {
@@ -78,7 +68,7 @@ describe("the SQLite queue store's inbox", () => {
   it('answers a repeated caller key with the stored item, wherever the first one went', async () => {
     const path = join(tempDir(), 'queue.db');
     const store = openStore(path);
-    const [first] = await store.insert([fresh({ idempotencyKey: 'k-1' })]); // appended: marked generated
+    const [first] = await store.insert([fresh({ idempotencyKey: 'k-1', generatedKey: true })]); // appended: marked generated
     const [again] = await store.insert([fresh({ idempotencyKey: 'k-1', generatedKey: false })]);
     expect(again).toMatchObject({ inserted: false, item: { id: first?.item.id } });
     expect((await store.counts()).pending).toBe(1);
