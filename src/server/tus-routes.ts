@@ -6,6 +6,7 @@ import { requireInteger } from '../core/validate.js';
 import { sha256File } from '../node/sha256-file.js';
 import { ensureDirectory } from '../node/state-dir.js';
 import { HttpError } from './http-io.js';
+import { keptBodyRequest, sendWebResponse } from './kept-body.js';
 import type { RouteContext, Router } from './router.js';
 import { type FinishedUpload, syncFile, UploadLog } from './upload-log.js';
 
@@ -200,6 +201,9 @@ export class TusEndpoint {
       throw new HttpError(404, 'not_found', `no upload here: uploads are ${TUS_PATH}/<id>`);
     const tus = this.tus;
     if (!tus) throw HttpError.notRunning();
+    // A PATCH keeps every byte that arrived, also when its connection drops (see keptBodyRequest).
+    if (req.method === 'PATCH')
+      return tus.handleWeb(keptBodyRequest(req)).then((response) => sendWebResponse(res, response));
     return tus.handle(req, res);
   }
 
