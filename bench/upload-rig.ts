@@ -13,6 +13,7 @@ import * as tus from 'tus-js-client';
 import { FileSource } from '../src/node/file-source.js';
 import { undiciTusTransport } from '../src/node/undici-tus-transport.js';
 import type { Backoff } from '../src/policy/backoff.js';
+import type { LinkHistory } from '../src/transfer/link-history.js';
 import { ResumableUpload } from '../src/transfer/resumable-upload.js';
 import { fetchTransport, type TusTransport } from '../src/transfer/tus-transport.js';
 import type { ServerReply, ServerRequest } from './upload-server.js';
@@ -100,6 +101,8 @@ export interface LifelineRun {
   preHashed: boolean;
   backoff?: Backoff;
   maxAttempts?: number;
+  /** Shared between runs, as lifeline's runtime shares one between its uploads. */
+  linkHistory?: LinkHistory;
 }
 
 export interface RunResult {
@@ -132,6 +135,7 @@ export async function lifelineUpload(run: LifelineRun): Promise<RunResult> {
         transport,
         ...(run.backoff ? { backoff: run.backoff } : {}),
         ...(run.maxAttempts ? { maxAttempts: run.maxAttempts } : {}),
+        ...(run.linkHistory ? { linkHistory: run.linkHistory } : {}),
       });
       const result = await upload.start();
       return { ms: performance.now() - started, requests, bytesSent: result.bytesSent };

@@ -13,6 +13,7 @@ import { DEFAULT_SENSITIVE_HEADERS, httpHandler } from '../queue/http-operation.
 import type { LinkStatus } from '../queue/link.js';
 import type { OperationQueue } from '../queue/operation-queue.js';
 import { ByteThrottle } from '../transfer/byte-throttle.js';
+import { LinkHistory } from '../transfer/link-history.js';
 import type { TusTransport } from '../transfer/tus-transport.js';
 import type { UploadStateStore } from '../transfer/upload-state-store.js';
 import { expandEnv, loadConfig } from './config.js';
@@ -195,6 +196,8 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
     transport: reportedTus,
     throttle: uploadThrottle,
     connectivity,
+    // One link, one history: a connection lost during one upload paces the next from its first byte.
+    linkHistory: new LinkHistory(clock ? { clock } : {}),
     headersFor,
     ...(transfer.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: transfer.stallTimeoutMs }),
     ...(transfer.chunkSizeBytes === undefined ? {} : { chunkSizeBytes: transfer.chunkSizeBytes }),

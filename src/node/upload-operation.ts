@@ -5,6 +5,7 @@ import { Emitter, type EventSource } from '../core/events.js';
 import type { QueueItem } from '../queue/types.js';
 import type { Handler } from '../queue/worker.js';
 import type { ByteThrottle } from '../transfer/byte-throttle.js';
+import type { LinkHistory } from '../transfer/link-history.js';
 import { ResumableUpload, type ResumableUploadOptions } from '../transfer/resumable-upload.js';
 import type { TusTransport } from '../transfer/tus-transport.js';
 import type { UploadResult } from '../transfer/upload-events.js';
@@ -49,14 +50,17 @@ export function uploadOperation(
 
 /**
  * The handler of the `upload` kind: a resumable tus upload of the file, resuming the server upload it
- * started before a crash (the state store remembers its URL), sharing the global bandwidth limit and the
- * link's connectivity. A file gone → dead letter with that reason; a file changed → sent again whole.
+ * started before a crash (the state store remembers its URL), sharing the global bandwidth limit, the
+ * link's connectivity and what uploads learned of the link (`linkHistory`). A file gone → dead letter
+ * with that reason; a file changed → sent again whole.
  */
 export function uploadHandler(options: {
   stateStore: UploadStateStore;
   transport?: TusTransport;
   throttle?: ByteThrottle;
   connectivity?: ResumableUploadOptions['connectivity'];
+  /** Shared by every upload the handler runs: a link that lost a connection paces the next from its start. */
+  linkHistory?: LinkHistory;
   stallTimeoutMs?: number;
   chunkSizeBytes?: number;
   headersFor?: (url: URL) => Record<string, string>;
@@ -76,6 +80,7 @@ export function uploadHandler(options: {
       ...(options.transport ? { transport: options.transport } : {}),
       ...(options.throttle ? { throttle: options.throttle } : {}),
       ...(options.connectivity ? { connectivity: options.connectivity } : {}),
+      ...(options.linkHistory ? { linkHistory: options.linkHistory } : {}),
       ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
       ...((operation.chunkSizeBytes ?? options.chunkSizeBytes) === undefined
         ? {}

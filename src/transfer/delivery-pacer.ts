@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { ByteThrottle } from './byte-throttle.js';
+import type { LinkHistory } from './link-history.js';
 
 /** A chunk this small says little about the rate (its time is mostly round trip). */
 const MIN_SAMPLE_BYTES = 128 * 1024;
@@ -48,13 +49,20 @@ export class DeliveryPacer {
    * loopback, where the "bottleneck" is a jittery server); on one that has dropped one, the next drop is
    * cheap. `'always'` (the default here): pace from the second PATCH on.
    */
-  constructor(clock: Clock, pacing: true | 'always' = 'always') {
+  constructor(
+    clock: Clock,
+    pacing: true | 'always' = 'always',
+    private readonly history?: LinkHistory,
+  ) {
     this.throttle = new ByteThrottle({ clock, burstMs: PACED_BURST_MS });
-    this.pacing = pacing === 'always';
+    this.pacing = pacing === 'always' || history?.lossIsRecent === true;
+    const remembered = history?.deliveryRate;
+    if (this.pacing && remembered !== undefined) this.throttle.setRate(remembered);
   }
 
   /** A connection was lost mid-upload (reset, stall): from now on, pace. */
   noteLostConnection(): void {
+    this.history?.noteLostConnection();
     if (this.pacing) return;
     this.pacing = true;
     this.applyPace();
@@ -83,12 +91,21 @@ export class DeliveryPacer {
   }
 
   private applyPace(): void {
-    if (this.pacing && this.deliveryRates.length > 0)
-      this.throttle.setRate(PACING_GAIN * Math.max(...this.deliveryRates));
+    if (this.deliveryRates.length === 0) return;
+    const pace = PACING_GAIN * Math.max(...this.deliveryRates);
+    this.history?.noteDeliveryRate(pace);
+    if (this.pacing) this.throttle.setRate(pace);
   }
 }
 
-/** The pacer an upload's `pacing` option asks for: `true`/undefined from the first loss, `'always'`, or none. */
-export function pacerFor(clock: Clock, pacing: boolean | 'always' | undefined): DeliveryPacer | undefined {
-  return pacing === false ? undefined : new DeliveryPacer(clock, pacing ?? true);
+/**
+ * The pacer an upload's `pacing` option asks for: `true`/undefined from the first loss (in this upload,
+ * or recently on the link `history` describes), `'always'`, or none.
+ */
+export function pacerFor(
+  clock: Clock,
+  pacing: boolean | 'always' | undefined,
+  history?: LinkHistory,
+): DeliveryPacer | undefined {
+  return pacing === false ? undefined : new DeliveryPacer(clock, pacing ?? true, history);
 }

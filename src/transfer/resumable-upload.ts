@@ -71,7 +71,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     this.chunkSizeBytes = resolved.chunkSizeBytes;
     this.stallTimeoutMs = resolved.stallTimeoutMs;
     this.maxAttempts = resolved.maxAttempts;
-    this.pacer = pacerFor(this.clock, options.pacing);
+    this.pacer = pacerFor(this.clock, options.pacing, options.linkHistory);
     this.requests = new TusRequests(
       this.timed(this.transport),
       this.clock,

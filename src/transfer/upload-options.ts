@@ -4,6 +4,7 @@ import { requireInteger, requireNumber } from '../core/validate.js';
 import { type Backoff, exponentialBackoff } from '../policy/backoff.js';
 import type { ByteSource } from './byte-source.js';
 import type { ByteThrottle } from './byte-throttle.js';
+import type { LinkHistory } from './link-history.js';
 import { fetchTransport, type TusTransport } from './tus-transport.js';
 import type { UploadStateStore } from './upload-state-store.js';
 
@@ -41,6 +42,12 @@ export interface ResumableUploadOptions {
    * second PATCH; `false`: never.
    */
   pacing?: boolean | 'always';
+  /**
+   * What uploads over this link remember of it, shared between them: after a connection was lost during
+   * any of them (in the last 10 minutes by default), an upload is paced from its first PATCH at the rate
+   * the last one measured. lifeline/node's runtime shares one between all its uploads.
+   */
+  linkHistory?: LinkHistory;
   classify?: Classifier;
   clock?: Clock;
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   BytesSource,
   ChecksumMismatchError,
+  LinkHistory,
   MemoryUploadStateStore,
   ResumableUpload,
   TimeoutError,
@@ -65,8 +66,16 @@ describe('ResumableUpload against @tus/server on real sockets', () => {
   it('paces at the bottleneck once a connection was lost, so the next reset throws away little', async () => {
     const size = 12 * MiB;
     const file = randomFile(size);
-    const resent = new Map<boolean | 'always', number>();
-    for (const pacing of [false, true, 'always'] as const) {
+    const resent = new Map<string, number>();
+    // `next`: a second upload over the same link, sharing the LinkHistory of the `true` one before it.
+    const history = new LinkHistory();
+    const modes = [
+      ['never', false],
+      ['afterLoss', true],
+      ['next', true],
+      ['always', 'always'],
+    ] as const;
+    for (const [mode, pacing] of modes) {
       // Every connection is reset after 35% of the file: two resets, at about 35% and 70%.
       const { transport, endpoint } = await rig([
         { name: 'link', type: 'bandwidth', bytesPerSecond: 8 * MiB, direction: 'upstream' },
@@ -78,18 +87,23 @@ describe('ResumableUpload against @tus/server on real sockets', () => {
         transport,
         chunkSizeBytes: 2 * MiB,
         pacing,
+        ...(pacing === true ? { linkHistory: history } : {}),
       });
       const result = await upload.start();
       // What the client sent beyond the file: bytes queued on the way (here, in the proxy) at each reset.
-      resent.set(pacing, result.bytesSent - size);
+      resent.set(mode, result.bytesSent - size);
     }
-    const never = resent.get(false) ?? 0;
-    const afterLoss = resent.get(true) ?? 0;
-    const always = resent.get('always') ?? 0;
+    const [never, afterLoss, next, always] = modes.map(([mode]) => resent.get(mode) ?? 0) as [
+      number,
+      number,
+      number,
+      number,
+    ];
     expect(never).toBeGreaterThan(1024 * 1024); // two resets, each throwing away a full queue
     expect(always).toBeLessThan(never / 3); // paced throughout: both resets cheap
     expect(afterLoss).toBeLessThan(never * 0.75); // the first reset full price, the second cheap
     expect(afterLoss).toBeGreaterThan(always);
+    expect(next).toBeLessThan(never / 3); // the link's history paced it from the start: both resets cheap
   });
 
   it('detects a stall mid-chunk, cuts it, and resumes', async () => {

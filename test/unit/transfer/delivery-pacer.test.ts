@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/index.js';
 import { DeliveryPacer, pacerFor } from '../../../src/transfer/delivery-pacer.js';
+import { DEFAULT_LOSS_MEMORY_MS, LinkHistory } from '../../../src/transfer/link-history.js';
 
 const MiB = 1024 * 1024;
 const rateOf = (bytes: number, ms: number) => (bytes / ms) * 1000;
@@ -93,5 +94,40 @@ describe('DeliveryPacer', () => {
       patchAgainst(pacer, 50 * MiB, 1);
       expect(pacer.bytesPerSecond !== undefined).toBe(pacedBeforeLoss);
     }
+  });
+
+  describe('with a shared LinkHistory', () => {
+    /** One upload's pacer: it measures five PATCHes against the server, then maybe loses a connection. */
+    function upload(clock: FakeClock, history: LinkHistory, server: number, losesConnection: boolean) {
+      const pacer = new DeliveryPacer(clock, true, history);
+      const firstPace = pacer.bytesPerSecond;
+      pacer.noteRoundTrip(1);
+      for (let patch = 0; patch < 5; patch++) patchAgainst(pacer, server, 1);
+      if (losesConnection) pacer.noteLostConnection();
+      return firstPace;
+    }
+
+    it('paces the next upload from its first PATCH, at the rate the last one measured, after a loss', () => {
+      const clock = new FakeClock();
+      const history = new LinkHistory({ clock });
+      expect(upload(clock, history, 50 * MiB, true)).toBeUndefined(); // nothing known yet: full speed
+      const firstPace = upload(clock, history, 50 * MiB, false) as number;
+      expect(firstPace).toBeGreaterThanOrEqual(50 * MiB);
+      expect(firstPace).toBeLessThan(55 * MiB);
+    });
+
+    it('forgets a loss after lossMemoryMs, and a link that lost nothing is not paced', async () => {
+      const clock = new FakeClock();
+      const history = new LinkHistory({ clock });
+      upload(clock, history, 50 * MiB, false);
+      expect(upload(clock, history, 50 * MiB, true)).toBeUndefined(); // no loss before it started
+      expect(upload(clock, history, 50 * MiB, false)).toBeDefined();
+      await clock.advance(DEFAULT_LOSS_MEMORY_MS + 1);
+      expect(upload(clock, history, 50 * MiB, false)).toBeUndefined();
+    });
+
+    it('refuses a negative memory', () => {
+      expect(() => new LinkHistory({ lossMemoryMs: -1 })).toThrow(/lossMemoryMs/);
+    });
   });
 });
