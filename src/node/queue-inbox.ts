@@ -79,9 +79,22 @@ export class QueueInbox {
     this.appendsSinceMeasured += items.length;
     if (this.appendsSinceMeasured >= MEASURE_EVERY) {
       this.appendsSinceMeasured = 0;
-      if (((this.span.get() as number | null) ?? 0) >= INBOX_FOLD_AT - 1) this.foldTransaction.immediate();
+      this.foldIfFull();
     }
     return ids;
+  }
+
+  /**
+   * The self-fold is housekeeping after the items are committed: if it fails (another process holds the
+   * write lock past the busy timeout, a full disk), the enqueue has still succeeded and must say so — a
+   * caller told otherwise would enqueue again, twice. The inbox folds before the next read anyway.
+   */
+  private foldIfFull(): void {
+    try {
+      if (((this.span.get() as number | null) ?? 0) >= INBOX_FOLD_AT - 1) this.foldTransaction.immediate();
+    } catch {
+      // Left to the next read's fold, which reports its own failure.
+    }
   }
 
   private appendOne(fresh: NewItem): number {

@@ -14,25 +14,34 @@ const BODY_BUFFER_BYTES = 64 * 1024;
  * hold at that moment (about 100–200 KB under load, measured) are dropped — sent again after every dropped
  * connection, which on a satellite link is often.
  */
-export function keptBodyRequest(req: IncomingMessage): Request {
+export function keptBodyRequest(req: IncomingMessage): { request: Request; release(): void } {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
   }
+  const body = keptBody(req);
   const init: RequestInit & { duplex: 'half' } = {
     method: req.method ?? 'GET',
     headers,
-    body: keptBody(req),
+    body: body.stream,
     duplex: 'half',
   };
-  return new Request(new URL(req.url ?? '/', 'http://localhost'), init);
+  return { request: new Request(new URL(req.url ?? '/', 'http://localhost'), init), release: body.release };
 }
 
-/** The request's bytes as a stream that closes on end, error or close alike. */
-function keptBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+/**
+ * The request's bytes as a stream that closes on end, error or close alike. `release()`, once the answer
+ * is sent: a body the handler did not read to the end (an early 400 or 412) is drained unread, as Node
+ * does for a request nobody read, so the connection can carry the next request.
+ */
+function keptBody(req: IncomingMessage): { stream: ReadableStream<Uint8Array>; release(): void } {
   let closed = false;
-  return new ReadableStream<Uint8Array>(
+  const release = () => {
+    closed = true;
+    if (!req.complete) req.resume();
+  };
+  const stream = new ReadableStream<Uint8Array>(
     {
       start(controller) {
         const finish = () => {
@@ -53,15 +62,12 @@ function keptBody(req: IncomingMessage): ReadableStream<Uint8Array> {
       pull() {
         req.resume();
       },
-      cancel() {
-        // The handler stopped reading (a refusal, a size limit): the rest drains unread, so the answer can
-        // still be written.
-        closed = true;
-        req.resume();
-      },
+      // The handler stopped reading (a refusal, a size limit): the rest drains unread.
+      cancel: release,
     },
     new ByteLengthQueuingStrategy({ highWaterMark: BODY_BUFFER_BYTES }),
   );
+  return { stream, release };
 }
 
 /** Writes a web `Response` to the Node response, unless the client has gone. */

@@ -202,8 +202,13 @@ export class TusEndpoint {
     const tus = this.tus;
     if (!tus) throw HttpError.notRunning();
     // A PATCH keeps every byte that arrived, also when its connection drops (see keptBodyRequest).
-    if (req.method === 'PATCH')
-      return tus.handleWeb(keptBodyRequest(req)).then((response) => sendWebResponse(res, response));
+    if (req.method === 'PATCH') {
+      const { request, release } = keptBodyRequest(req);
+      return tus
+        .handleWeb(request)
+        .then((response) => sendWebResponse(res, response))
+        .finally(release);
+    }
     return tus.handle(req, res);
   }
 

@@ -13,6 +13,8 @@ const PACED_BURST_MS = 2;
 const PACING_GAIN = 1.05;
 /** Delivery rates remembered: the pace follows the best, so one PATCH slowed by a hiccup costs no speed. */
 const RATES_REMEMBERED = 3;
+/** A rate within 10% of a bandwidth limit was the limit's doing. */
+const LIMITED_WITHIN = 1.1;
 
 /** What one acknowledged PATCH showed. */
 export interface PatchSample {
@@ -21,6 +23,17 @@ export interface PatchSample {
   durationMs: number;
   /** From handing the request to the transport to the last byte leaving the client. */
   sendSpanMs: number;
+}
+
+/** What the pacer of one upload is built from. */
+export interface PacerOptions {
+  /** The upload's `pacing` option: `true`/undefined from the first loss, `'always'`, or `false` (none). */
+  pacing?: boolean | 'always' | undefined;
+  /** Shared with other uploads; rates are remembered per server, the endpoint's origin. */
+  linkHistory?: LinkHistory | undefined;
+  endpoint: string;
+  /** The upload's other bandwidth limits (its own, the global one): a rate they held down is not the link's. */
+  limits: ReadonlyArray<ByteThrottle | undefined>;
 }
 
 /**
@@ -36,33 +49,49 @@ export interface PatchSample {
  * the last few rates. When the server is the bottleneck a small queue forms and the rate measured is the
  * server's; when it is not, the rate measured is the pace, and the pace grows. The first PATCH goes at
  * full speed. A reset changes nothing: it says nothing about the rate.
+ *
+ * With a shared LinkHistory, a connection lost recently during any upload starts the pacing at the next
+ * PATCH — at the first, when the history knows a recent rate to this server; this upload's losses, and
+ * its rates when no bandwidth limit held them down, go into the history.
  */
 export class DeliveryPacer {
   readonly throttle: ByteThrottle;
   private fixedCostMs = Infinity;
   private readonly deliveryRates: number[] = [];
   private pacing: boolean;
+  /** The last sample ran into a user or global limit: its rate is the limit's, not the link's. */
+  private limited = false;
 
   /**
    * `pacing` as the upload option says it. `true`: measure from the start but pace only once a connection
-   * has been lost during the upload — on a link that never drops one, pacing only costs (about 10% on
-   * loopback, where the "bottleneck" is a jittery server); on one that has dropped one, the next drop is
-   * cheap. `'always'` (the default here): pace from the second PATCH on.
+   * has been lost (during this upload, or recently on the shared link) — on a link that never drops one,
+   * pacing only costs (about 10% on loopback, where the "bottleneck" is a jittery server); on one that
+   * has dropped one, the next drop is cheap. `'always'` (the default here): pace from the second PATCH on.
    */
   constructor(
     clock: Clock,
     pacing: true | 'always' = 'always',
-    private readonly history?: LinkHistory,
+    private readonly link?: { history: LinkHistory; origin: string },
+    private readonly limits: ReadonlyArray<ByteThrottle | undefined> = [],
   ) {
     this.throttle = new ByteThrottle({ clock, burstMs: PACED_BURST_MS });
-    this.pacing = pacing === 'always' || history?.lossIsRecent === true;
-    const remembered = history?.deliveryRate;
-    if (this.pacing && remembered !== undefined) this.throttle.setRate(remembered);
+    this.pacing = pacing === 'always';
+  }
+
+  /** Before each PATCH: a connection lost meanwhile on the shared link starts the pacing now. */
+  beforePatch(): void {
+    if (this.pacing || !this.link?.history.lossIsRecent) return;
+    this.pacing = true;
+    if (this.deliveryRates.length > 0) this.applyPace();
+    else {
+      const remembered = this.link.history.deliveryRate(this.link.origin);
+      if (remembered !== undefined) this.throttle.setRate(remembered);
+    }
   }
 
   /** A connection was lost mid-upload (reset, stall): from now on, pace. */
   noteLostConnection(): void {
-    this.history?.noteLostConnection();
+    this.link?.history.noteLostConnection();
     if (this.pacing) return;
     this.pacing = true;
     this.applyPace();
@@ -78,14 +107,20 @@ export class DeliveryPacer {
     if (durationMs >= 0) this.fixedCostMs = Math.min(this.fixedCostMs, durationMs);
   }
 
-  /** After an acknowledged PATCH: sets the pace of the next. */
+  /**
+   * After an acknowledged PATCH — not the last, whose time holds the server's completion work: sets the
+   * pace of the next.
+   */
   notePatch(sample: PatchSample): void {
     if (sample.bytes < MIN_SAMPLE_BYTES) return;
     const afterLastByteMs = Math.max(0, sample.durationMs - sample.sendSpanMs);
     this.fixedCostMs = Math.min(this.fixedCostMs, afterLastByteMs);
     const transferMs = sample.durationMs - this.fixedCostMs;
     if (transferMs < 0.5) return; // too quick to measure: keep the pace
-    this.deliveryRates.push((sample.bytes / transferMs) * 1000);
+    const rate = (sample.bytes / transferMs) * 1000;
+    const limit = Math.min(...this.limits.map((throttle) => throttle?.bytesPerSecond ?? Infinity));
+    this.limited = limit <= rate * LIMITED_WITHIN;
+    this.deliveryRates.push(rate);
     if (this.deliveryRates.length > RATES_REMEMBERED) this.deliveryRates.shift();
     this.applyPace();
   }
@@ -93,19 +128,23 @@ export class DeliveryPacer {
   private applyPace(): void {
     if (this.deliveryRates.length === 0) return;
     const pace = PACING_GAIN * Math.max(...this.deliveryRates);
-    this.history?.noteDeliveryRate(pace);
+    if (this.link && !this.limited) this.link.history.noteDeliveryRate(this.link.origin, pace);
     if (this.pacing) this.throttle.setRate(pace);
   }
 }
 
-/**
- * The pacer an upload's `pacing` option asks for: `true`/undefined from the first loss (in this upload,
- * or recently on the link `history` describes), `'always'`, or none.
- */
-export function pacerFor(
-  clock: Clock,
-  pacing: boolean | 'always' | undefined,
-  history?: LinkHistory,
-): DeliveryPacer | undefined {
-  return pacing === false ? undefined : new DeliveryPacer(clock, pacing ?? true, history);
+/** The pacer an upload's options ask for (none with `pacing: false`). */
+export function pacerFor(clock: Clock, options: PacerOptions): DeliveryPacer | undefined {
+  if (options.pacing === false) return undefined;
+  const link = options.linkHistory && { history: options.linkHistory, origin: originOf(options.endpoint) };
+  return new DeliveryPacer(clock, options.pacing ?? true, link, options.limits);
+}
+
+/** A server's origin (scheme, host, port); the endpoint itself when it does not parse (its POST says so). */
+function originOf(endpoint: string): string {
+  try {
+    return new URL(endpoint).origin;
+  } catch {
+    return endpoint;
+  }
 }

@@ -1,22 +1,25 @@
 import { type Clock, realClock } from '../core/clock.js';
 import { requireNumber } from '../core/validate.js';
 
-/** How long a lost connection keeps the link "lossy": 10 minutes. */
+/** How long a lost connection keeps the link "lossy", and a measured rate stays usable: 10 minutes. */
 export const DEFAULT_LOSS_MEMORY_MS = 10 * 60 * 1000;
+/** Servers whose rate is remembered (the oldest is forgotten first). */
+const MAX_ORIGINS = 64;
 
 /**
  * What uploads over one link remember of it, shared by all of them (lifeline/node's runtime keeps one
  * for every upload it runs). A connection lost during one upload marks the link lossy for
- * `lossMemoryMs`: an upload that starts meanwhile is paced from its first byte, at the rate the last
- * upload measured, instead of paying its first reset at full speed. A link that drops connections once
- * tends to drop them again (a satellite hand-over, a flaky wifi); one upload's lesson serves the next.
+ * `lossMemoryMs`: an upload running or starting meanwhile is paced from its next PATCH — from its first,
+ * at the rate last measured to the same server (origin) within that time — instead of paying its first
+ * reset at full speed. A link that drops connections once tends to drop them again (a satellite
+ * hand-over, a flaky wifi); one upload's lesson serves the next.
  *
- * One history is one link: uploads to several servers over the same uplink may share it (the rate then
- * is the last one measured, to any of them), or keep one each.
+ * A loss is the link's (any server); a rate is one server's, and only a rate the link set counts: one
+ * held down by a bandwidth limit says nothing of the link (DeliveryPacer leaves those out).
  */
 export class LinkHistory {
   private lostAtMs: number | undefined;
-  private rate: number | undefined;
+  private readonly rates = new Map<string, { bytesPerSecond: number; atMs: number }>();
   private readonly clock: Clock;
   private readonly lossMemoryMs: number;
 
@@ -35,18 +38,26 @@ export class LinkHistory {
     this.lostAtMs = this.clock.now();
   }
 
-  /** The rate a transfer was last paced at (bytes per second). */
-  noteDeliveryRate(bytesPerSecond: number): void {
-    if (Number.isFinite(bytesPerSecond) && bytesPerSecond > 0) this.rate = bytesPerSecond;
+  /** The rate a transfer to `origin` was last paced at (bytes per second). */
+  noteDeliveryRate(origin: string, bytesPerSecond: number): void {
+    if (!(Number.isFinite(bytesPerSecond) && bytesPerSecond > 0)) return;
+    this.rates.delete(origin); // re-inserted last: the map stays in order of use
+    this.rates.set(origin, { bytesPerSecond, atMs: this.clock.now() });
+    if (this.rates.size > MAX_ORIGINS) this.rates.delete(this.rates.keys().next().value as string);
   }
 
   /** A connection was lost within the last `lossMemoryMs`. */
   get lossIsRecent(): boolean {
-    return this.lostAtMs !== undefined && this.clock.now() - this.lostAtMs <= this.lossMemoryMs;
+    return this.lostAtMs !== undefined && this.isRecent(this.lostAtMs);
   }
 
-  /** The rate last measured, if any. */
-  get deliveryRate(): number | undefined {
-    return this.rate;
+  /** The rate last measured to `origin`, if within the last `lossMemoryMs`. */
+  deliveryRate(origin: string): number | undefined {
+    const noted = this.rates.get(origin);
+    return noted && this.isRecent(noted.atMs) ? noted.bytesPerSecond : undefined;
+  }
+
+  private isRecent(atMs: number): boolean {
+    return this.clock.now() - atMs <= this.lossMemoryMs;
   }
 }

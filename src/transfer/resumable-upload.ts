@@ -71,7 +71,6 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     this.chunkSizeBytes = resolved.chunkSizeBytes;
     this.stallTimeoutMs = resolved.stallTimeoutMs;
     this.maxAttempts = resolved.maxAttempts;
-    this.pacer = pacerFor(this.clock, options.pacing, options.linkHistory);
     this.requests = new TusRequests(
       this.timed(this.transport),
       this.clock,
@@ -83,6 +82,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
       clock: this.clock,
       ...(options.bytesPerSecond ? { bytesPerSecond: options.bytesPerSecond } : {}),
     });
+    this.pacer = pacerFor(this.clock, { ...options, limits: [this.ownThrottle, options.throttle] });
     this.throttles = [this.ownThrottle, options.throttle, this.pacer?.throttle].filter(
       (throttle): throttle is ByteThrottle => throttle !== undefined,
     );
@@ -258,6 +258,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
   /** One PATCH of up to a chunk; returns the server's new offset. */
   private async patch(url: string, offset: number, sha256: string): Promise<number> {
     const end = Math.min(offset + this.chunkSizeBytes, this.source.size);
+    this.pacer?.beforePatch();
     const chunk = await this.reader.read(offset).catch((error: unknown) => {
       throw new SourceFailure(error);
     });
@@ -299,7 +300,9 @@ export class ResumableUpload extends Emitter<UploadEvents> {
           );
         }
         const durationMs = this.preciseNow() - startedMs;
-        this.pacer?.notePatch({ bytes: next - offset, durationMs, sendSpanMs: lastByteMs - startedMs });
+        // The last PATCH's time holds the server's completion work (its hash): no measure of the link.
+        if (next < this.source.size)
+          this.pacer?.notePatch({ bytes: next - offset, durationMs, sendSpanMs: lastByteMs - startedMs });
         return next;
       }
       const error = await statusError(response, 'sending bytes');

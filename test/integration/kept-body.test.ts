@@ -28,13 +28,16 @@ async function serve(handler: RequestListener): Promise<number> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const REQUEST_HEAD = `PATCH /files/x HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: ${DECLARED_BYTES}\r\n\r\n`;
+
 async function resetMidBody(toStream: (req: IncomingMessage) => ReadableStream<Uint8Array>) {
   let clientReset!: () => void;
   const reset = new Promise<void>((resolve) => {
     clientReset = resolve;
   });
-  let report!: (outcome: { bytes: Buffer; error?: unknown }) => void;
-  const outcome = new Promise<{ bytes: Buffer; error?: unknown }>((resolve) => {
+  type Outcome = { bytes: Buffer; error?: unknown; bodyBytesRead: number };
+  let report!: (outcome: Outcome) => void;
+  const outcome = new Promise<Outcome>((resolve) => {
     report = resolve;
   });
   const port = await serve(async (req) => {
@@ -50,15 +53,15 @@ async function resetMidBody(toStream: (req: IncomingMessage) => ReadableStream<U
         if (done) break;
         parts.push(value);
       }
-      report({ bytes: Buffer.concat(parts) });
+      report({ bytes: Buffer.concat(parts), bodyBytesRead: req.socket.bytesRead - REQUEST_HEAD.length });
     } catch (error) {
-      report({ bytes: Buffer.concat(parts), error });
+      report({ bytes: Buffer.concat(parts), error, bodyBytesRead: req.socket.bytesRead - REQUEST_HEAD.length });
     }
   });
   const socket = connect({ port, host: '127.0.0.1' });
   socket.on('error', () => {});
   await new Promise((resolve) => socket.once('connect', resolve));
-  socket.write(`PATCH /files/x HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: ${DECLARED_BYTES}\r\n\r\n`);
+  socket.write(REQUEST_HEAD);
   socket.write(SENT);
   await sleep(50); // the bytes leave before the reset
   socket.resetAndDestroy();
@@ -68,11 +71,12 @@ async function resetMidBody(toStream: (req: IncomingMessage) => ReadableStream<U
 
 describe('keptBodyRequest', () => {
   it('ends a body cut by a reset with every byte that arrived, in order', async () => {
-    const { bytes, error } = await resetMidBody(
-      (req) => keptBodyRequest(req).body as ReadableStream<Uint8Array>,
+    const { bytes, error, bodyBytesRead } = await resetMidBody(
+      (req) => keptBodyRequest(req).request.body as ReadableStream<Uint8Array>,
     );
     expect(error).toBeUndefined();
     expect(bytes.length).toBeGreaterThan(0);
+    expect(bytes.length).toBe(bodyBytesRead); // every byte the server read, also those after the reset
     expect(bytes.length).toBeLessThanOrEqual(SENT.length);
     expect(bytes.equals(SENT.subarray(0, bytes.length))).toBe(true);
   });
@@ -88,7 +92,7 @@ describe('keptBodyRequest', () => {
       report = resolve;
     });
     const port = await serve(async (req, res) => {
-      const request = keptBodyRequest(req);
+      const { request } = keptBodyRequest(req);
       const bytes = (await request.arrayBuffer()).byteLength;
       const path = new URL(request.url).pathname;
       report({ method: request.method, path, offset: request.headers.get('upload-offset'), bytes });

@@ -84,6 +84,26 @@ describe("the SQLite queue store's inbox", () => {
     expect((await store.counts()).pending).toBe(INBOX_FOLD_AT);
   });
 
+  it('an enqueue whose self-fold fails still succeeds, and the next read folds', async () => {
+    const path = join(tempDir(), 'queue.db');
+    const store = openStore(path);
+    for (let i = 0; i < INBOX_FOLD_AT - 1; i++) await store.insert([fresh()]);
+    // The fold after the commit meets a busy database (another process holding the write lock).
+    const inbox = (store as unknown as { inbox: { foldTransaction: { immediate(): void } } }).inbox;
+    const realFold = inbox.foldTransaction;
+    inbox.foldTransaction = {
+      immediate: () => {
+        throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+      },
+    };
+    const [last] = await store.insert([fresh()]);
+    expect(last?.inserted).toBe(true);
+    expect(inboxRows(path)).toBe(INBOX_FOLD_AT);
+    inbox.foldTransaction = realFold;
+    expect((await store.counts()).pending).toBe(INBOX_FOLD_AT);
+    expect(inboxRows(path)).toBe(0);
+  });
+
   it('keeps appended items across a process that ends before any fold', async () => {
     const path = join(tempDir(), 'queue.db');
     const writer = new SqliteQueueStore({ path });

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../src/index.js';
+import { ByteThrottle, FakeClock } from '../../../src/index.js';
 import { DeliveryPacer, pacerFor } from '../../../src/transfer/delivery-pacer.js';
 import { DEFAULT_LOSS_MEMORY_MS, LinkHistory } from '../../../src/transfer/link-history.js';
 
 const MiB = 1024 * 1024;
 const rateOf = (bytes: number, ms: number) => (bytes / ms) * 1000;
+const ENDPOINT = 'http://127.0.0.1:8080/files/';
 
 /** A server that absorbs `serverBytesPerSecond` behind a fixed cost, fed at the pacer's rate. */
 function patchAgainst(pacer: DeliveryPacer, serverBytesPerSecond: number, fixedMs: number, bytes = 4 * MiB) {
@@ -83,13 +84,13 @@ describe('DeliveryPacer', () => {
 
   it('is built from the upload option: from the first loss by default, from the start, or not at all', () => {
     const clock = new FakeClock();
-    expect(pacerFor(clock, false)).toBeUndefined();
+    expect(pacerFor(clock, { pacing: false, endpoint: ENDPOINT, limits: [] })).toBeUndefined();
     for (const [option, pacedBeforeLoss] of [
       [undefined, false],
       [true, false],
       ['always', true],
     ] as const) {
-      const pacer = pacerFor(clock, option) as DeliveryPacer;
+      const pacer = pacerFor(clock, { pacing: option, endpoint: ENDPOINT, limits: [] }) as DeliveryPacer;
       pacer.noteRoundTrip(1);
       patchAgainst(pacer, 50 * MiB, 1);
       expect(pacer.bytesPerSecond !== undefined).toBe(pacedBeforeLoss);
@@ -97,33 +98,75 @@ describe('DeliveryPacer', () => {
   });
 
   describe('with a shared LinkHistory', () => {
-    /** One upload's pacer: it measures five PATCHes against the server, then maybe loses a connection. */
-    function upload(clock: FakeClock, history: LinkHistory, server: number, losesConnection: boolean) {
-      const pacer = new DeliveryPacer(clock, true, history);
+    interface Run {
+      endpoint?: string;
+      losesConnection?: boolean;
+      limit?: ByteThrottle;
+    }
+    /** One upload: five PATCHes against a server absorbing 50 MiB/s, maybe a lost connection; its first pace. */
+    function upload(clock: FakeClock, history: LinkHistory, run: Run = {}) {
+      const pacer = pacerFor(clock, {
+        linkHistory: history,
+        endpoint: run.endpoint ?? ENDPOINT,
+        limits: [run.limit],
+      }) as DeliveryPacer;
+      pacer.beforePatch();
       const firstPace = pacer.bytesPerSecond;
       pacer.noteRoundTrip(1);
-      for (let patch = 0; patch < 5; patch++) patchAgainst(pacer, server, 1);
-      if (losesConnection) pacer.noteLostConnection();
+      for (let patch = 0; patch < 5; patch++) {
+        pacer.beforePatch();
+        patchAgainst(pacer, Math.min(50 * MiB, run.limit?.bytesPerSecond ?? Infinity), 1);
+      }
+      if (run.losesConnection) pacer.noteLostConnection();
       return firstPace;
     }
 
     it('paces the next upload from its first PATCH, at the rate the last one measured, after a loss', () => {
       const clock = new FakeClock();
       const history = new LinkHistory({ clock });
-      expect(upload(clock, history, 50 * MiB, true)).toBeUndefined(); // nothing known yet: full speed
-      const firstPace = upload(clock, history, 50 * MiB, false) as number;
+      expect(upload(clock, history, { losesConnection: true })).toBeUndefined(); // nothing known yet
+      const firstPace = upload(clock, history) as number;
       expect(firstPace).toBeGreaterThanOrEqual(50 * MiB);
       expect(firstPace).toBeLessThan(55 * MiB);
     });
 
-    it('forgets a loss after lossMemoryMs, and a link that lost nothing is not paced', async () => {
+    it('starts pacing a running upload at its next PATCH when another one loses a connection', () => {
       const clock = new FakeClock();
       const history = new LinkHistory({ clock });
-      upload(clock, history, 50 * MiB, false);
-      expect(upload(clock, history, 50 * MiB, true)).toBeUndefined(); // no loss before it started
-      expect(upload(clock, history, 50 * MiB, false)).toBeDefined();
+      const running = pacerFor(clock, {
+        linkHistory: history,
+        endpoint: ENDPOINT,
+        limits: [],
+      }) as DeliveryPacer;
+      running.noteRoundTrip(1);
+      patchAgainst(running, 50 * MiB, 1);
+      expect(running.bytesPerSecond).toBeUndefined();
+      upload(clock, history, { losesConnection: true });
+      running.beforePatch();
+      expect(running.bytesPerSecond).toBeGreaterThanOrEqual(50 * MiB);
+    });
+
+    it('remembers rates per server, and not those a bandwidth limit held down', () => {
+      const clock = new FakeClock();
+      const history = new LinkHistory({ clock });
+      upload(clock, history, { losesConnection: true });
+      // Another server: paced (the link lost a connection) once it has measured, not from a rate of ours.
+      expect(upload(clock, history, { endpoint: 'http://10.0.0.9/files/' })).toBeUndefined();
+      // A limited upload to the first server leaves its rate alone.
+      upload(clock, history, { limit: new ByteThrottle({ clock, bytesPerSecond: 1 * MiB }) });
+      expect(upload(clock, history)).toBeGreaterThanOrEqual(50 * MiB);
+    });
+
+    it('forgets a loss and a rate after lossMemoryMs; a link that lost nothing is not paced', async () => {
+      const clock = new FakeClock();
+      const history = new LinkHistory({ clock });
+      upload(clock, history);
+      expect(upload(clock, history, { losesConnection: true })).toBeUndefined(); // no loss before it
+      expect(upload(clock, history)).toBeDefined();
       await clock.advance(DEFAULT_LOSS_MEMORY_MS + 1);
-      expect(upload(clock, history, 50 * MiB, false)).toBeUndefined();
+      expect(history.lossIsRecent).toBe(false);
+      history.noteLostConnection(); // a fresh loss, but the rate is as old as before
+      expect(upload(clock, history)).toBeUndefined();
     });
 
     it('refuses a negative memory', () => {
