@@ -55,7 +55,11 @@ async function resetMidBody(toStream: (req: IncomingMessage) => ReadableStream<U
       }
       report({ bytes: Buffer.concat(parts), bodyBytesRead: req.socket.bytesRead - REQUEST_HEAD.length });
     } catch (error) {
-      report({ bytes: Buffer.concat(parts), error, bodyBytesRead: req.socket.bytesRead - REQUEST_HEAD.length });
+      report({
+        bytes: Buffer.concat(parts),
+        error,
+        bodyBytesRead: req.socket.bytesRead - REQUEST_HEAD.length,
+      });
     }
   });
   const socket = connect({ port, host: '127.0.0.1' });
