@@ -32,11 +32,18 @@ export function exponential(random: () => number, mean: number): () => number {
   return () => Math.max(1, Math.round(-mean * Math.log(1 - random())));
 }
 
-export async function resetProxy(upstreamPort: number, seed: number, meanBytes: number): Promise<ResetProxy> {
+/** `listenPort`: 0 for any; a series reuses one, so its uploads all go to one server (origin), as in use. */
+export async function resetProxy(
+  upstreamPort: number,
+  seed: number,
+  meanBytes: number,
+  listenPort = 0,
+): Promise<ResetProxy> {
   const next = exponential(seededRandom(seed), meanBytes);
   const draws: number[] = [next()];
   const proxy = new ChaosProxy({
     upstream: { port: upstreamPort },
+    listen: { host: '127.0.0.1', port: listenPort },
     seed,
     toxics: [{ name: 'cut', type: 'reset', afterBytes: draws[0] as number, direction: 'upstream' }],
   });

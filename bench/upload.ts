@@ -18,7 +18,8 @@
  *    lifeline twice: each upload on its own (it knows nothing of the link when it starts, as a single
  *    upload in a fresh process), and the series sharing a LinkHistory (as the uploads of lifeline's
  *    runtime do: after the series' first reset, each upload is paced from its first byte). tus-js-client
- *    has no such memory. `--quick` leaves out the fetch transport here.
+ *    has no such memory. The proxies of one series listen on one port, so its uploads all go to one
+ *    server (origin), as a series of uploads does. `--quick` leaves out the fetch transport here.
  *
  * The server keeps every byte it received when a connection drops (src/server/kept-body.ts), for both
  * clients alike: what is re-sent is what was still on the way (in socket buffers) when the reset came.
@@ -205,8 +206,10 @@ export async function benchUpload(quick: boolean): Promise<void> {
         let requests = 0;
         let connections = 0;
         let ms = 0;
+        let proxyPort = 0;
         for (const seed of seeds) {
-          const faulty = await resetProxy(rig.port, seed, MEAN_RESET_BYTES);
+          const faulty = await resetProxy(rig.port, seed, MEAN_RESET_BYTES, proxyPort);
+          proxyPort = faulty.proxy.port;
           const result = await contender.run(chunk, `${faulty.proxy.url}/files/`);
           const { bytesUpstream, resetsInjected, connectionsAccepted } = faulty.proxy.counters; // before stop(), which resets too
           await faulty.stop();
