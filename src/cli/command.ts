@@ -62,7 +62,8 @@ export async function withRuntime(
 
 /**
  * Takes `--config <path>` (or `--config=<path>`) out of a subcommand's arguments: the runtime is opened
- * before the subcommand reads the rest.
+ * before the subcommand reads the rest. After `--` nothing is an option: the rest stays as it is (a URL or
+ * a body that happens to read `--config`).
  */
 export function takeConfigOption(args: readonly string[]): {
   configPath: string | undefined;
@@ -72,6 +73,10 @@ export function takeConfigOption(args: readonly string[]): {
   let configPath: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
+    if (arg === '--') {
+      rest.push(...args.slice(i));
+      break;
+    }
     if (arg === '--config') {
       configPath = args[++i];
       if (configPath === undefined)

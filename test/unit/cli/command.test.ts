@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseHostPort, UsageError } from '../../../src/cli/command.js';
+import { parseHostPort, takeConfigOption, UsageError } from '../../../src/cli/command.js';
 import { table } from '../../../src/cli/output.js';
 
 describe('parseHostPort', () => {
@@ -13,6 +13,24 @@ describe('parseHostPort', () => {
   it('refuses nonsense, naming the option', () => {
     expect(() => parseHostPort('localhost', '--upstream')).toThrow(UsageError);
     expect(() => parseHostPort('host:99999', '--upstream')).toThrow("--upstream: cannot read 'host:99999'");
+  });
+});
+
+describe('takeConfigOption', () => {
+  it('takes --config in either form, and nothing after --', () => {
+    expect(takeConfigOption(['add', '--config', 'a.json', 'http://x/'])).toEqual({
+      configPath: 'a.json',
+      rest: ['add', 'http://x/'],
+    });
+    expect(takeConfigOption(['--config=b.json', 'status'])).toEqual({
+      configPath: 'b.json',
+      rest: ['status'],
+    });
+    expect(takeConfigOption(['add', '--', '--config', 'c'])).toEqual({
+      configPath: undefined,
+      rest: ['add', '--', '--config', 'c'],
+    });
+    expect(() => takeConfigOption(['status', '--config'])).toThrow(UsageError);
   });
 });
 
