@@ -44,14 +44,20 @@ function keptBody(req: IncomingMessage): { stream: ReadableStream<Uint8Array>; r
   const stream = new ReadableStream<Uint8Array>(
     {
       start(controller) {
+        const enqueue = (chunk: Buffer) =>
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         const finish = () => {
           if (closed) return;
-          closed = true;
+          closed = true; // from here the 'data' listener ignores what read() may emit
+          // What the request buffered while paused arrived too. read() still returns it after a reset,
+          // but no longer emits it as 'data' once the error was emitted: take it here.
+          for (let chunk = req.read() as Buffer | null; chunk !== null; chunk = req.read() as Buffer | null)
+            enqueue(chunk);
           controller.close();
         };
         req.on('data', (chunk: Buffer) => {
           if (closed) return;
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          enqueue(chunk);
           if ((controller.desiredSize ?? 0) <= 0) req.pause();
         });
         req.on('end', finish);
