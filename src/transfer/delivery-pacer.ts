@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { ByteThrottle } from './byte-throttle.js';
 import type { LinkHistory } from './link-history.js';
+import type { TusTransport } from './tus-transport.js';
 
 /** A chunk this small says little about the rate (its time is mostly round trip). */
 const MIN_SAMPLE_BYTES = 128 * 1024;
@@ -69,7 +70,7 @@ export class DeliveryPacer {
    * has dropped one, the next drop is cheap. `'always'` (the default here): pace from the second PATCH on.
    */
   constructor(
-    clock: Clock,
+    private readonly clock: Clock,
     pacing: true | 'always' = 'always',
     private readonly link?: { history: LinkHistory; origin: string },
     private readonly limits: ReadonlyArray<ByteThrottle | undefined> = [],
@@ -100,6 +101,17 @@ export class DeliveryPacer {
   /** The rate PATCHes are paced at now (undefined: full speed). */
   get bytesPerSecond(): number | undefined {
     return this.throttle.bytesPerSecond;
+  }
+
+  /** `transport`, timed: the small requests' round trips tell what a PATCH costs besides its bytes. */
+  timing(transport: TusTransport): TusTransport {
+    const now = () => this.clock.preciseNow?.() ?? this.clock.now();
+    return async (request) => {
+      const startedMs = now();
+      const response = await transport(request);
+      this.noteRoundTrip(now() - startedMs);
+      return response;
+    };
   }
 
   /** A small request (OPTIONS, HEAD, POST) took this long: an upper bound on the fixed cost. */
@@ -133,18 +145,12 @@ export class DeliveryPacer {
   }
 }
 
-/** The pacer an upload's options ask for (none with `pacing: false`). */
+/** The pacer an upload's options ask for (none with `pacing: false`); the endpoint is a valid URL. */
 export function pacerFor(clock: Clock, options: PacerOptions): DeliveryPacer | undefined {
   if (options.pacing === false) return undefined;
-  const link = options.linkHistory && { history: options.linkHistory, origin: originOf(options.endpoint) };
+  const link = options.linkHistory && {
+    history: options.linkHistory,
+    origin: new URL(options.endpoint).origin,
+  };
   return new DeliveryPacer(clock, options.pacing ?? true, link, options.limits);
-}
-
-/** A server's origin (scheme, host, port); the endpoint itself when it does not parse (its POST says so). */
-function originOf(endpoint: string): string {
-  try {
-    return new URL(endpoint).origin;
-  } catch {
-    return endpoint;
-  }
 }

@@ -71,18 +71,18 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     this.chunkSizeBytes = resolved.chunkSizeBytes;
     this.stallTimeoutMs = resolved.stallTimeoutMs;
     this.maxAttempts = resolved.maxAttempts;
-    this.requests = new TusRequests(
-      this.timed(this.transport),
-      this.clock,
-      resolved.requestTimeoutMs,
-      options.headers ?? {},
-    );
-    this.meter = new ProgressMeter(this.clock, this.source.size);
     this.ownThrottle = new ByteThrottle({
       clock: this.clock,
       ...(options.bytesPerSecond ? { bytesPerSecond: options.bytesPerSecond } : {}),
     });
     this.pacer = pacerFor(this.clock, { ...options, limits: [this.ownThrottle, options.throttle] });
+    this.requests = new TusRequests(
+      this.pacer ? this.pacer.timing(this.transport) : this.transport,
+      this.clock,
+      resolved.requestTimeoutMs,
+      options.headers ?? {},
+    );
+    this.meter = new ProgressMeter(this.clock, this.source.size);
     this.throttles = [this.ownThrottle, options.throttle, this.pacer?.throttle].filter(
       (throttle): throttle is ByteThrottle => throttle !== undefined,
     );
@@ -324,16 +324,6 @@ export class ResumableUpload extends Emitter<UploadEvents> {
       dispose();
       this.current = undefined;
     }
-  }
-
-  /** The small requests' round trips tell the pacer what a PATCH costs besides its bytes. */
-  private timed(transport: TusTransport): TusTransport {
-    return async (request) => {
-      const startedMs = this.preciseNow();
-      const response = await transport(request);
-      this.pacer?.noteRoundTrip(this.preciseNow() - startedMs);
-      return response;
-    };
   }
 
   private preciseNow(): number {
