@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Statement, Transaction } from 'better-sqlite3';
-import type { ClaimRequest, QueueStore } from '../queue/store.js';
+import type { AheadOutcome, ClaimRequest, QueueStore } from '../queue/store.js';
 import {
   type ItemError,
   type ItemStatus,
@@ -98,23 +98,25 @@ export class SqliteQueueStore implements QueueStore {
       pendingById: db.prepare(`SELECT ${CLAIM_COLUMNS} FROM items WHERE id = ? AND status = 'pending'`).raw(),
       // No RETURNING: claim() has just read the row in the same transaction (RETURNING doubles the cost).
       claimOne: db.prepare(
-        `UPDATE items SET status = 'running', attempts = attempts + 1, owner = @owner, lease_until = @lease, updated_at = @now
+        `UPDATE items SET status = 'running', attempts = attempts + @counted, owner = @owner, lease_until = @lease, updated_at = @now
          WHERE id = @id AND status = 'pending'`,
       ),
       complete: db.prepare(
-        `UPDATE items SET status = 'completed', completed_at = @now, updated_at = @now, result = @result, owner = NULL, lease_until = NULL
+        `UPDATE items SET status = 'completed', attempts = attempts + @ahead, completed_at = @now, updated_at = @now, result = @result,
+           owner = NULL, lease_until = NULL
          WHERE id = @id AND status = 'running' AND owner = @owner`,
       ),
       reschedule: db.prepare(
-        `UPDATE items SET status = 'pending', next_attempt_at = @next, last_error = @error, updated_at = @now, owner = NULL, lease_until = NULL
+        `UPDATE items SET status = 'pending', attempts = attempts + @ahead, next_attempt_at = @next, last_error = @error, updated_at = @now,
+           owner = NULL, lease_until = NULL
          WHERE id = @id AND status = 'running' AND owner = @owner`,
       ),
       release: db.prepare(
-        `UPDATE items SET status = 'pending', attempts = MAX(0, attempts - 1), updated_at = @now, owner = NULL, lease_until = NULL
+        `UPDATE items SET status = 'pending', attempts = MAX(0, attempts - 1 + @ahead), updated_at = @now, owner = NULL, lease_until = NULL
          WHERE id = @id AND status = 'running' AND owner = @owner`,
       ),
       bury: db.prepare(
-        `UPDATE items SET status = 'dead', dead_reason = @reason, last_error = COALESCE(@error, last_error), updated_at = @now,
+        `UPDATE items SET status = 'dead', attempts = attempts + @ahead, dead_reason = @reason, last_error = COALESCE(@error, last_error), updated_at = @now,
            owner = NULL, lease_until = NULL
          WHERE id = @id AND status = 'running' AND owner = @owner`,
       ),
@@ -191,8 +193,10 @@ export class SqliteQueueStore implements QueueStore {
             ) as ClaimRow[])
           : this.byIdOfKinds(request.id, request.kinds);
       const claimed: QueueItem[] = [];
-      for (const row of rows) {
-        const params = { owner, lease: leaseUntilMs, now: nowMs, id: row[0] };
+      const startNow = request.startNow ?? rows.length;
+      for (const [index, row] of rows.entries()) {
+        const counted = index < startNow ? 1 : 0;
+        const params = { owner, lease: leaseUntilMs, now: nowMs, id: row[0], counted };
         if (this.statements.claimOne.run(params).changes > 0) claimed.push(claimedItem(row, request));
       }
       return claimed;
@@ -228,19 +232,21 @@ export class SqliteQueueStore implements QueueStore {
     return row && kinds.includes(row[1]) ? [row] : [];
   }
 
-  complete(id: number, owner: string, outcome: { nowMs: number; result?: unknown; resultJson?: string }) {
+  complete(
+    id: number,
+    owner: string,
+    outcome: AheadOutcome & { nowMs: number; result?: unknown; resultJson?: string },
+  ) {
     const result =
       outcome.resultJson ?? (outcome.result === undefined ? null : JSON.stringify(outcome.result));
-    return this.writes.run(
-      () => this.statements.complete.run({ id, owner, now: outcome.nowMs, result }).changes > 0,
-      OUTCOME,
-    );
+    const params = { id, owner, now: outcome.nowMs, result, ahead: aheadCount(outcome) };
+    return this.writes.run(() => this.statements.complete.run(params).changes > 0, OUTCOME);
   }
 
   reschedule(
     id: number,
     owner: string,
-    outcome: { nowMs: number; nextAttemptAtMs: number; error: ItemError },
+    outcome: AheadOutcome & { nowMs: number; nextAttemptAtMs: number; error: ItemError },
   ) {
     const params = {
       id,
@@ -248,24 +254,31 @@ export class SqliteQueueStore implements QueueStore {
       now: outcome.nowMs,
       next: outcome.nextAttemptAtMs,
       error: JSON.stringify(outcome.error),
+      ahead: aheadCount(outcome),
     };
     return this.writes.run(() => this.statements.reschedule.run(params).changes > 0, OUTCOME);
   }
 
-  release(id: number, owner: string, nowMs: number) {
-    return this.writes.run(() => this.statements.release.run({ id, owner, now: nowMs }).changes > 0, {
-      singleStatement: true,
-    });
+  release(id: number, owner: string, outcome: AheadOutcome & { nowMs: number }) {
+    const params = { id, owner, now: outcome.nowMs, ahead: aheadCount(outcome) };
+    return this.writes.run(() => this.statements.release.run(params).changes > 0, { singleStatement: true });
   }
 
-  bury(id: number, owner: string, outcome: { nowMs: number; reason: string; error?: ItemError }) {
+  bury(
+    id: number,
+    owner: string,
+    outcome: AheadOutcome & { nowMs: number; reason: string; error?: ItemError },
+  ) {
     const error = outcome.error ? JSON.stringify(outcome.error) : null;
-    return this.writes.run(
-      () =>
-        this.statements.bury.run({ id, owner, now: outcome.nowMs, reason: outcome.reason, error }).changes >
-        0,
-      OUTCOME,
-    );
+    const params = {
+      id,
+      owner,
+      now: outcome.nowMs,
+      reason: outcome.reason,
+      error,
+      ahead: aheadCount(outcome),
+    };
+    return this.writes.run(() => this.statements.bury.run(params).changes > 0, OUTCOME);
   }
 
   async renew(ids: readonly number[], owner: string, leaseUntilMs: number) {
@@ -374,4 +387,9 @@ export class SqliteQueueStore implements QueueStore {
     this.writes.flush();
     if (this.db.open) this.db.close();
   }
+}
+
+/** The attempt an outcome counts: one for an item claimed ahead (its claim did not count it). */
+function aheadCount(outcome: AheadOutcome): number {
+  return outcome.claimedAhead ? 1 : 0;
 }

@@ -1,4 +1,4 @@
-import type { ClaimRequest, QueueStore } from './store.js';
+import type { AheadOutcome, ClaimRequest, QueueStore } from './store.js';
 import {
   ITEM_STATUSES,
   type ItemError,
@@ -43,20 +43,21 @@ export class MemoryQueueStore implements QueueStore {
       )
       .sort(byPriority)
       .slice(0, request.limit);
-    for (const item of candidates) {
+    const startNow = request.startNow ?? candidates.length;
+    return candidates.map((item, index) => {
       Object.assign(item, {
         status: 'running',
-        attempts: item.attempts + 1,
+        attempts: item.attempts + (index < startNow ? 1 : 0),
         owner: request.owner,
         leaseUntilMs: request.leaseUntilMs,
         updatedAtMs: request.nowMs,
       });
-    }
-    return candidates.map(copy);
+      return { ...copy(item), attempts: item.attempts + (index < startNow ? 0 : 1) };
+    });
   }
 
-  async complete(id: number, owner: string, outcome: { nowMs: number; result?: unknown }) {
-    return this.settle(id, owner, {
+  async complete(id: number, owner: string, outcome: AheadOutcome & { nowMs: number; result?: unknown }) {
+    return this.settle(id, owner, outcome, {
       status: 'completed',
       completedAtMs: outcome.nowMs,
       updatedAtMs: outcome.nowMs,
@@ -67,9 +68,9 @@ export class MemoryQueueStore implements QueueStore {
   async reschedule(
     id: number,
     owner: string,
-    outcome: { nowMs: number; nextAttemptAtMs: number; error: ItemError },
+    outcome: AheadOutcome & { nowMs: number; nextAttemptAtMs: number; error: ItemError },
   ) {
-    return this.settle(id, owner, {
+    return this.settle(id, owner, outcome, {
       status: 'pending',
       nextAttemptAtMs: outcome.nextAttemptAtMs,
       lastError: outcome.error,
@@ -77,18 +78,17 @@ export class MemoryQueueStore implements QueueStore {
     });
   }
 
-  async release(id: number, owner: string, nowMs: number) {
-    const item = this.items.get(id);
-    if (item?.status !== 'running' || item.owner !== owner) return false;
-    return this.settle(id, owner, {
-      status: 'pending',
-      attempts: Math.max(0, item.attempts - 1),
-      updatedAtMs: nowMs,
-    });
+  async release(id: number, owner: string, outcome: AheadOutcome & { nowMs: number }) {
+    // Counted by the outcome, uncounted here: an item claimed ahead comes back as it was.
+    return this.settle(id, owner, outcome, { status: 'pending', updatedAtMs: outcome.nowMs }, -1);
   }
 
-  async bury(id: number, owner: string, outcome: { nowMs: number; reason: string; error?: ItemError }) {
-    return this.settle(id, owner, {
+  async bury(
+    id: number,
+    owner: string,
+    outcome: AheadOutcome & { nowMs: number; reason: string; error?: ItemError },
+  ) {
+    return this.settle(id, owner, outcome, {
       status: 'dead',
       deadReason: outcome.reason,
       updatedAtMs: outcome.nowMs,
@@ -194,10 +194,18 @@ export class MemoryQueueStore implements QueueStore {
 
   async close() {}
 
-  private settle(id: number, owner: string, changes: Partial<QueueItem>): boolean {
+  /** `attemptsDelta`: what the outcome does to the count beyond counting an attempt claimed ahead. */
+  private settle(
+    id: number,
+    owner: string,
+    outcome: AheadOutcome,
+    changes: Partial<QueueItem>,
+    attemptsDelta = 0,
+  ): boolean {
     const item = this.items.get(id);
     if (item?.status !== 'running' || item.owner !== owner) return false;
-    Object.assign(item, changes);
+    const attempts = Math.max(0, item.attempts + attemptsDelta + (outcome.claimedAhead ? 1 : 0));
+    Object.assign(item, changes, { attempts });
     delete item.owner;
     delete item.leaseUntilMs;
     return true;

@@ -13,6 +13,18 @@ export interface ClaimRequest {
   ignoreSchedule?: boolean;
   /** Claim exactly this item, if it is pending (`run`). */
   id?: number;
+  /**
+   * How many of the claimed items (the first, in run order) start now: the claim counts their attempt.
+   * Default: all. The rest are claimed ahead — held for this worker's next free slots — and their attempt
+   * is counted by the outcome that settles them (`claimedAhead`), so a crash before they ran costs them
+   * nothing: a handler that kills the process cannot take the items queued behind it to dead letter.
+   */
+  startNow?: number;
+}
+
+/** Said of an outcome for an item claimed ahead: its attempt was not counted by the claim, so this counts it. */
+export interface AheadOutcome {
+  claimedAhead?: boolean;
 }
 
 /**
@@ -37,27 +49,28 @@ export interface QueueStore {
   complete(
     id: number,
     owner: string,
-    outcome: { nowMs: number; result?: unknown; resultJson?: string },
+    outcome: AheadOutcome & { nowMs: number; result?: unknown; resultJson?: string },
   ): Promise<boolean>;
   /** Back to pending after a retryable failure, to run again at `nextAttemptAtMs`. */
   reschedule(
     id: number,
     owner: string,
-    outcome: { nowMs: number; nextAttemptAtMs: number; error: ItemError },
+    outcome: AheadOutcome & { nowMs: number; nextAttemptAtMs: number; error: ItemError },
   ): Promise<boolean>;
   /** Back to pending without counting the attempt (the link was down; shutting down before it started). */
-  release(id: number, owner: string, nowMs: number): Promise<boolean>;
+  release(id: number, owner: string, outcome: AheadOutcome & { nowMs: number }): Promise<boolean>;
   /** Dead letter: it will not run again unless `retryDead` brings it back. */
   bury(
     id: number,
     owner: string,
-    outcome: { nowMs: number; reason: string; error?: ItemError },
+    outcome: AheadOutcome & { nowMs: number; reason: string; error?: ItemError },
   ): Promise<boolean>;
   /** Extends the claims of running items held by `owner`. */
   renew(ids: readonly number[], owner: string, leaseUntilMs: number): Promise<void>;
   /**
    * Returns `running` items to `pending` whose claim has lapsed, or whose owner `isOwnerAlive` says is
-   * gone (a crashed process). Returns how many. The attempt they were on stays counted.
+   * gone (a crashed process). Returns how many. The attempt they were on stays counted (if the claim
+   * counted it: not for items claimed ahead).
    */
   recover(nowMs: number, isOwnerAlive: (owner: string) => boolean): Promise<number>;
   get(id: number): Promise<QueueItem | undefined>;

@@ -55,6 +55,8 @@ interface InFlight {
   done: Promise<AttemptOutcome>;
   /** The handler has returned; only the outcome's write is left. */
   settling: boolean;
+  /** Claimed ahead: the claim did not count this attempt, so its outcome does (see ClaimRequest.startNow). */
+  claimedAhead: boolean;
 }
 
 /**
@@ -149,7 +151,12 @@ export class Worker {
     return this.active && !this.settings.isPaused() && this.settings.link?.state !== 'offline';
   }
 
-  private claim(options: { limit: number; id?: number; ignoreSchedule?: boolean }): Promise<QueueItem[]> {
+  private claim(options: {
+    limit: number;
+    id?: number;
+    ignoreSchedule?: boolean;
+    startNow?: number;
+  }): Promise<QueueItem[]> {
     const { store, clock, owner, leaseMs, handlers } = this.settings;
     const nowMs = clock.now();
     return store.claim({
@@ -179,10 +186,10 @@ export class Worker {
         if (!this.canClaim) await this.releaseAhead();
         else if (capacity > 0 && this.settings.handlers.size > 0) {
           for (; capacity > 0 && this.ahead.size > 0; capacity--)
-            void this.execute(this.ahead.take() as QueueItem);
+            void this.execute(this.ahead.take() as QueueItem, true);
           if (capacity > 0) {
             const limit = capacity + this.ahead.extraFor(this.concurrency);
-            const items = await this.claim({ limit });
+            const items = await this.claim({ limit, startNow: capacity });
             for (const item of items.slice(0, capacity)) void this.execute(item);
             this.ahead.keep(items.slice(capacity));
             if (items.length === limit) continue;
@@ -232,8 +239,9 @@ export class Worker {
   }
 
   /** One attempt of one claimed item, its outcome written back. Never rejects. */
-  private execute(item: QueueItem): Promise<AttemptOutcome> {
-    const entry = { item, startedMs: this.settings.clock.now(), settling: false } as InFlight;
+  private execute(item: QueueItem, claimedAhead = false): Promise<AttemptOutcome> {
+    const startedMs = this.settings.clock.now();
+    const entry = { item, startedMs, settling: false, claimedAhead } as InFlight;
     this.inFlight.set(item.id, entry);
     this.ranSinceDrained = true;
     this.renewLeases();
@@ -258,7 +266,7 @@ export class Worker {
   }
 
   private async attempt(entry: InFlight): Promise<AttemptOutcome> {
-    const { item } = entry;
+    const { item, claimedAhead } = entry;
     const { signal } = this.attempts;
     const { store, clock, owner, emit, link } = this.settings;
     const handler = this.settings.handlers.get(item.kind) as Handler;
@@ -273,7 +281,7 @@ export class Worker {
         signal,
       });
     } catch (error) {
-      const outcome = this.failed(item, error, signal.aborted);
+      const outcome = this.failed(item, claimedAhead, error, signal.aborted);
       this.handlerReturned(entry);
       return outcome;
     }
@@ -286,7 +294,7 @@ export class Worker {
       writing = store.complete(
         item.id,
         owner,
-        stored ? { nowMs, result: storable, resultJson: stored.json } : { nowMs },
+        stored ? { nowMs, claimedAhead, result: storable, resultJson: stored.json } : { nowMs, claimedAhead },
       );
     } catch (error) {
       writing = Promise.reject(error);
@@ -306,12 +314,17 @@ export class Worker {
     return { status: 'completed', result };
   }
 
-  private async failed(item: QueueItem, error: unknown, aborted: boolean): Promise<AttemptOutcome> {
+  private async failed(
+    item: QueueItem,
+    claimedAhead: boolean,
+    error: unknown,
+    aborted: boolean,
+  ): Promise<AttemptOutcome> {
     const { store, clock, owner, emit, link, classify, backoff } = this.settings;
     const nowMs = clock.now();
     try {
       if (aborted && this.stopping) {
-        await store.release(item.id, owner, nowMs);
+        await store.release(item.id, owner, { nowMs, claimedAhead });
         emit('released', { item, reason: 'the queue stopped during the attempt' });
         return { status: 'released', reason: 'stopped' };
       }
@@ -319,12 +332,17 @@ export class Worker {
       link?.reportFailure?.(error); // the monitor decides whether it speaks of the link
       const outcome = decideOutcome(item, failure, backoff, nowMs);
       if (outcome.action === 'release' || (failure.retryable && link?.state === 'offline')) {
-        await store.release(item.id, owner, nowMs);
+        await store.release(item.id, owner, { nowMs, claimedAhead });
         emit('released', { item, reason: `the link is down: ${failure.message}` });
         return { status: 'released', reason: `offline: ${failure.message}` };
       }
       if (outcome.action === 'bury') {
-        await store.bury(item.id, owner, { nowMs, reason: outcome.reason, error: outcome.error });
+        await store.bury(item.id, owner, {
+          nowMs,
+          claimedAhead,
+          reason: outcome.reason,
+          error: outcome.error,
+        });
         emit('dead', {
           item: { ...item, status: 'dead', deadReason: outcome.reason },
           reason: outcome.reason,
@@ -334,6 +352,7 @@ export class Worker {
       }
       await store.reschedule(item.id, owner, {
         nowMs,
+        claimedAhead,
         nextAttemptAtMs: outcome.nextAttemptAtMs,
         error: outcome.error,
       });
@@ -357,7 +376,7 @@ export class Worker {
     // All at once: with the SQLite store they share one commit.
     await Promise.all(
       this.ahead.takeAll().map((item) =>
-        store.release(item.id, owner, nowMs).catch((error: unknown) => {
+        store.release(item.id, owner, { nowMs, claimedAhead: true }).catch((error: unknown) => {
           this.settings.emit('error', { error }); // its lease lapses, and it is recovered
         }),
       ),

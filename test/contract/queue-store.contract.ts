@@ -147,10 +147,37 @@ export function describeQueueStore(
     it('release returns an item without counting the attempt', async () => {
       const [{ item: inserted } = { item: undefined }] = await store.insert([item()]);
       await claim();
-      expect(await store.release(inserted?.id ?? -1, 'worker-a', 1500)).toBe(true);
+      expect(await store.release(inserted?.id ?? -1, 'worker-a', { nowMs: 1500 })).toBe(true);
       expect(await store.get(inserted?.id ?? -1)).toMatchObject({ status: 'pending', attempts: 0 });
     });
 
+    it('counts the attempt of an item claimed ahead when it is settled, and never if it is recovered unrun', async () => {
+      const ids = (await store.insert([item(), item(), item(), item(), item()])).map((r) => r.item.id);
+      const claimed = await claim({ startNow: 1 });
+      // Every claimed item is handed out with the attempt it is about to make...
+      expect(claimed.map((c) => [c.id, c.status, c.attempts])).toEqual(ids.map((id) => [id, 'running', 1]));
+      // ...but only the one that starts now has it counted in the store.
+      const stored = async () => Promise.all(ids.map(async (id) => (await store.get(id))?.attempts));
+      expect(await stored()).toEqual([1, 0, 0, 0, 0]);
+      const [first, second, third, fourth] = ids as [number, number, number, number, number];
+      await store.complete(second, 'worker-a', { nowMs: 2000, claimedAhead: true });
+      await store.reschedule(third, 'worker-a', {
+        nowMs: 2000,
+        nextAttemptAtMs: 3000,
+        error,
+        claimedAhead: true,
+      });
+      await store.bury(fourth, 'worker-a', { nowMs: 2000, reason: 'HTTP 404', claimedAhead: true });
+      expect(await stored()).toEqual([1, 1, 1, 1, 0]);
+      // Released from ahead (it ran, or it never did): back as it was. Released after a counted claim: uncounted.
+      expect(await store.release(first, 'worker-a', { nowMs: 2000 })).toBe(true);
+      expect(await stored()).toEqual([0, 1, 1, 1, 0]);
+      expect(await store.recover(99_000, () => false)).toBe(1); // the last one, whose worker crashed
+      expect(await store.get(ids[4] ?? -1)).toMatchObject({ status: 'pending', attempts: 0 });
+      await claim({ nowMs: 99_000, startNow: 0 });
+      expect(await store.release(ids[4] ?? -1, 'worker-a', { nowMs: 99_000, claimedAhead: true })).toBe(true);
+      expect(await store.get(ids[4] ?? -1)).toMatchObject({ status: 'pending', attempts: 0 });
+    });
     it('buries an item in the dead letter with its reason; retryDead brings one or all back', async () => {
       const ids = (await store.insert([item(), item(), item()])).map((r) => r.item.id);
       await claim();

@@ -46,6 +46,10 @@ describe('claiming ahead', () => {
     await clock.advance(500);
     expect(ran).toEqual(Array.from({ length: 20 }, (_, n) => n));
     expect(await queue.status()).toMatchObject({ completed: 20, running: 0, pending: 0 });
+    // Claimed ahead or not, each attempt is counted once: by the claim, or by the completion.
+    expect((await queue.list({ status: 'completed' })).map((item) => item.attempts)).toEqual(
+      Array.from({ length: 20 }, () => 1),
+    );
     expect(Math.max(...store.limits)).toBe(2 + ROUNDS_AHEAD * 2); // two free slots, and rounds of two ahead
     expect(store.limits.length).toBeLessThan(13); // one claim per item would be 20
   });
@@ -102,5 +106,28 @@ describe('claiming ahead', () => {
     await stopped;
     expect((await queue.status()).running).toBe(0);
     expect((await queue.list({ status: 'pending' })).every((item) => item.attempts === 0)).toBe(true);
+  });
+
+  it('a crash costs the items claimed ahead nothing: only what was running has an attempt counted', async () => {
+    const clock = new FakeClock(1_000_000);
+    const store = new ClaimRecordingStore();
+    // Never stopped: it stands for a process killed mid-drain (on the fake clock it does nothing more).
+    const crashed = new OperationQueue({ store, clock, maxConcurrency: 2 });
+    const finish = new Map<number, () => void>();
+    crashed.handle('op', (n: number) => new Promise<void>((resolve) => finish.set(n, resolve)));
+    const ids = (await enqueue(crashed, 10)).map((item) => item.id);
+    crashed.start();
+    await clock.advance(1);
+    finish.get(0)?.();
+    finish.get(1)?.();
+    await clock.advance(1); // 2 and 3 run, the next ones are claimed ahead — and then the process dies
+    const ahead = ROUNDS_AHEAD * 2;
+    expect((await crashed.status()).running).toBe(2 + ahead);
+
+    expect(await store.recover(clock.now(), () => false)).toBe(2 + ahead); // the next process opens the store
+    const attempts = await Promise.all(
+      ids.slice(2, 4 + ahead).map(async (id) => (await store.get(id))?.attempts),
+    );
+    expect(attempts).toEqual([1, 1, ...Array.from({ length: ahead }, () => 0)]);
   });
 });
