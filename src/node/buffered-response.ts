@@ -2,6 +2,13 @@ import { BUFFERED_BODY } from '../http/body-guard.js';
 
 const decoder = new TextDecoder();
 
+/** A header name or value as sent: HTTP/1.1 header bytes are latin1. */
+function latin1(value: string | Uint8Array): string {
+  return typeof value === 'string'
+    ? value
+    : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
+}
+
 type BodyMembers =
   | 'url'
   | 'headers'
@@ -31,7 +38,8 @@ const ResponseBase = Response as unknown as new (
 export class BufferedResponse extends ResponseBase implements Response {
   readonly #bytes: Uint8Array | null;
   readonly #url: string;
-  readonly #headerPairs: Array<[string, string]>;
+  /** Name, value, name, value … as the wire had them (latin1); Headers are built from them when read. */
+  readonly #rawHeaders: ReadonlyArray<string | Uint8Array>;
   #headers: Headers | undefined;
   #used = false;
   /** The full Response, once something needs its stream. */
@@ -39,16 +47,25 @@ export class BufferedResponse extends ResponseBase implements Response {
 
   constructor(
     bytes: Uint8Array | null,
-    init: { status: number; headers: Array<[string, string]>; url: string },
+    init: { status: number; rawHeaders: ReadonlyArray<string | Uint8Array>; url: string },
   ) {
     super(null, { status: init.status });
     this.#bytes = bytes;
     this.#url = init.url;
-    this.#headerPairs = init.headers;
+    this.#rawHeaders = init.rawHeaders;
   }
 
   get headers(): Headers {
-    this.#headers ??= new Headers(this.#headerPairs);
+    if (!this.#headers) {
+      const headers = new Headers();
+      const raw = this.#rawHeaders;
+      for (let index = 0; index + 1 < raw.length; index += 2)
+        headers.append(
+          latin1(raw[index] as string | Uint8Array),
+          latin1(raw[index + 1] as string | Uint8Array),
+        );
+      this.#headers = headers;
+    }
     return this.#headers;
   }
 
@@ -100,7 +117,7 @@ export class BufferedResponse extends ResponseBase implements Response {
     if (this.#streamed) return this.#streamed.clone();
     return new BufferedResponse(this.#bytes, {
       status: this.status,
-      headers: this.#headerPairs,
+      rawHeaders: this.#rawHeaders,
       url: this.#url,
     });
   }

@@ -1,17 +1,45 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUFFERED_BODY } from '../../src/http/body-guard.js';
 import { createUndiciFetch } from '../../src/node/undici-fetch.js';
 
 let server: Server;
 let base: string;
+const LARGE = Buffer.from(Array.from({ length: 2_000_000 }, (_, index) => (index * 7919) % 251));
+/** Requests to /hold: answered by no one until the test ends them. */
+const held: Array<{ request: IncomingMessage; response: ServerResponse }> = [];
 const transport = createUndiciFetch();
 
 beforeAll(async () => {
   server = createServer((request, response) => {
     if (request.url === '/empty') {
       response.writeHead(204).end();
+      return;
+    }
+    if (request.url === '/large') {
+      // Many writes, so the client gets the body in many chunks.
+      response.writeHead(200, { 'content-type': 'application/octet-stream' });
+      for (let offset = 0; offset < LARGE.length; offset += 16_384)
+        response.write(LARGE.subarray(offset, offset + 16_384));
+      response.end();
+      return;
+    }
+    if (request.url === '/hints') {
+      response.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+      response.writeHead(200).end('after the hints');
+      return;
+    }
+    if (request.url === '/hold') {
+      held.push({ request, response });
+      request.resume();
+      return;
+    }
+    if (request.url === '/cut') {
+      response.writeHead(200, { 'content-length': '1000' });
+      response.write('only part of it');
+      setTimeout(() => response.socket?.resetAndDestroy(), 20);
       return;
     }
     let received = '';
@@ -89,5 +117,53 @@ describe('createUndiciFetch', () => {
     expect(response.status).toBe(204);
     expect(response.body).toBeNull();
     expect(await response.text()).toBe('');
+  });
+
+  it('collects a body of many chunks byte for byte', async () => {
+    const response = await transport.fetch(`${base}/large`);
+    expect(Buffer.from(await response.arrayBuffer()).equals(LARGE)).toBe(true);
+  });
+
+  it('answers the final response after informational ones (103 Early Hints)', async () => {
+    const response = await transport.fetch(`${base}/hints`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('after the hints');
+  });
+
+  it('an abort while waiting for the answer rejects with its reason and closes the request', async () => {
+    const controller = new AbortController();
+    const pending = transport.fetch(`${base}/hold`, { method: 'POST', body: 'x', signal: controller.signal });
+    await expect.poll(() => held.length).toBe(1);
+    const { request } = held.pop() as { request: IncomingMessage };
+    const closed = new Promise((resolve) => request.socket.once('close', resolve));
+    const reason = new Error('the caller gave up');
+    controller.abort(reason);
+    await expect(pending).rejects.toBe(reason);
+    await closed; // the connection the request was on is gone, not left answering into the void
+  });
+
+  it('an aborted signal rejects at once with its reason, sending nothing', async () => {
+    const reason = new Error('already cancelled');
+    await expect(transport.fetch(`${base}/hold`, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(held).toHaveLength(0);
+  });
+
+  it('a body cut by a reset rejects with undici socket error, never a short body', async () => {
+    const failure = await transport.fetch(`${base}/cut`).then(
+      async (response) => response.text(),
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as { code?: string }).code).toMatch(/^(UND_ERR_SOCKET|ECONNRESET)$/);
+  });
+
+  it('a refused connection rejects with ECONNREFUSED, which classifies as a connection failure', async () => {
+    const closed = createNetServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const failure = await transport.fetch(`http://127.0.0.1:${port}/`).catch((error: unknown) => error);
+    expect((failure as { code?: string }).code).toBe('ECONNREFUSED');
   });
 });
