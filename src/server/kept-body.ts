@@ -1,7 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** What the body stream buffers before it pauses the socket (about what Node's own adapter holds). */
-const BODY_BUFFER_BYTES = 64 * 1024;
+/**
+ * What the body stream buffers before it pauses the socket. Generous on purpose: bytes this process has
+ * read are kept when the connection drops, while bytes still in the kernel's queues (ours and the
+ * sender's) are lost with it. A reader that paused at 64 KB, as Node's own adapter does, kept those
+ * queues full — megabytes on loopback — whenever the disk writer lagged for a moment, and every reset
+ * then cost the client all of them again. Bounded, so a slow disk still pushes back on the sender.
+ */
+const BODY_BUFFER_BYTES = 8 * 1024 * 1024;
 
 /**
  * A request as a web `Request` whose body *ends*, rather than fails, when the connection drops: every byte

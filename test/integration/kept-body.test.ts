@@ -109,4 +109,40 @@ describe('keptBodyRequest', () => {
     });
     expect(await seen).toEqual({ method: 'PATCH', path: '/files/abc', offset: '7', bytes: SENT.length });
   });
+
+  it('reads ahead of a slow handler, so a reset finds the bytes in the server rather than in the sender’s kernel', async () => {
+    // Bytes the server process has read are kept on a reset; bytes still queued in the sender's kernel
+    // are lost with the connection. A reader that stopped at 64 KB left megabytes there.
+    const sentBytes = 6 * 1024 * 1024;
+    const sent = randomBytes(sentBytes);
+    const head = `PATCH /files/x HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: ${8 * 1024 * 1024}\r\n\r\n`;
+    let serverSide!: IncomingMessage;
+    let clientReset!: () => void;
+    const reset = new Promise<void>((resolve) => {
+      clientReset = resolve;
+    });
+    let report!: (bytes: Buffer) => void;
+    const kept = new Promise<Buffer>((resolve) => {
+      report = resolve;
+    });
+    const port = await serve(async (req) => {
+      serverSide = req;
+      const body = keptBodyRequest(req).request.body as ReadableStream<Uint8Array>;
+      await reset; // a handler busy elsewhere (a slow disk): it reads nothing until the connection is gone
+      report(Buffer.from(await new Response(body).arrayBuffer()));
+    });
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.on('error', () => {});
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(head);
+    socket.write(sent);
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && (serverSide?.socket.bytesRead ?? 0) < head.length + sentBytes)
+      await sleep(10);
+    socket.resetAndDestroy();
+    clientReset();
+    const bytes = await kept;
+    expect(bytes.length).toBe(sentBytes);
+    expect(bytes.equals(sent)).toBe(true);
+  });
 });
