@@ -6,6 +6,7 @@ import type { QueueEvents } from './events.js';
 import type { ConcurrencyAdvice, LinkStatus } from './link.js';
 import { decideOutcome } from './outcome.js';
 import type { QueueStore } from './store.js';
+import { storedResult } from './stored-result.js';
 import type { QueueItem } from './types.js';
 
 /** What a handler gets besides the payload. */
@@ -398,19 +399,5 @@ export class Worker {
     };
     this.leaseTimer = clock.setTimer(tick, leaseMs / 3);
     this.leaseTimer.unref();
-  }
-}
-
-/**
- * Results are stored as JSON, up to 64 KiB; anything else (a Response, a stream) is not kept. Returns the
- * JSON (which the store writes as it is) and the value read back from it (what `completed` reports).
- */
-function storedResult(value: unknown): { value: unknown; json: string } | undefined {
-  if (value === undefined) return undefined;
-  try {
-    const json = JSON.stringify(value);
-    return json === undefined || json.length > 65_536 ? undefined : { value: JSON.parse(json), json };
-  } catch {
-    return undefined;
   }
 }
