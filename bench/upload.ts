@@ -45,6 +45,12 @@ const MEAN_RESET_BYTES = 16 * MiB;
  * by up to ~100 bytes a request, and a series sends about a thousand requests per 800 MB.
  */
 const RESOLUTION_SHARE = 0.0002;
+/**
+ * An upload that re-sent more than this lost real data at some reset, not just header-size noise. The
+ * count of such uploads shows whether a share comes from every reset or from a few rare ones (a server
+ * stall at the moment of a reset), which eight uploads sample poorly.
+ */
+const LOSSY_UPLOAD_BYTES = 64 * 1024;
 /** tus-js-client's retry delays; attempts reset whenever the offset advances (in both clients). */
 const RETRY_DELAYS_MS = [0, 100, 200, 500, 1000];
 const RETRY_SCHEDULE = [...RETRY_DELAYS_MS, ...RETRY_DELAYS_MS, ...RETRY_DELAYS_MS, ...RETRY_DELAYS_MS];
@@ -189,7 +195,8 @@ export async function benchUpload(quick: boolean): Promise<void> {
     ];
     const nameWidth = Math.max(...faultContenders.map((contender) => contender.name.length));
     console.log(
-      `  ${'client'.padEnd(nameWidth)}  chunk  header B/req  resets  connections  requests   re-sent  per reset    share   time`,
+      `  ${'client'.padEnd(nameWidth)}  chunk  header B/req  resets  connections  requests   re-sent  per reset    share   time` +
+        '  lossy uploads  worst upload',
     );
     const shares = new Map<string, number>();
     for (const chunk of CHUNKS) {
@@ -207,6 +214,7 @@ export async function benchUpload(quick: boolean): Promise<void> {
         let connections = 0;
         let ms = 0;
         let proxyPort = 0;
+        const perUpload: number[] = [];
         for (const seed of seeds) {
           const faulty = await resetProxy(rig.port, seed, MEAN_RESET_BYTES, proxyPort);
           proxyPort = faulty.proxy.port;
@@ -214,7 +222,9 @@ export async function benchUpload(quick: boolean): Promise<void> {
           const { bytesUpstream, resetsInjected, connectionsAccepted } = faulty.proxy.counters; // before stop(), which resets too
           await faulty.stop();
           await rig.clear();
-          resent += bytesUpstream - size - result.requests * headerBytes;
+          const uploadResent = bytesUpstream - size - result.requests * headerBytes;
+          perUpload.push(uploadResent);
+          resent += uploadResent;
           resets += resetsInjected;
           requests += result.requests;
           connections += connectionsAccepted;
@@ -226,7 +236,9 @@ export async function benchUpload(quick: boolean): Promise<void> {
           `  ${contender.name.padEnd(nameWidth)}  ${chunkLabel(chunk).padEnd(5)}  ${headerBytes.toFixed(0).padStart(12)}` +
             `  ${String(resets).padStart(6)}  ${String(connections).padStart(11)}  ${String(requests).padStart(8)}` +
             `  ${(resent / MiB).toFixed(2).padStart(5)} MB  ${(resets ? resent / resets / 1024 : 0).toFixed(1).padStart(6)} KB` +
-            `  ${(share * 100).toFixed(2).padStart(6)}%  ${(ms / 1000).toFixed(1).padStart(4)} s`,
+            `  ${(share * 100).toFixed(2).padStart(6)}%  ${(ms / 1000).toFixed(1).padStart(4)} s` +
+            `  ${`${perUpload.filter((bytes) => bytes > LOSSY_UPLOAD_BYTES).length} of ${seeds.length}`.padStart(13)}` +
+            `  ${(Math.max(0, ...perUpload) / 1024).toFixed(0).padStart(9)} KB`,
         );
       }
     }
