@@ -3,10 +3,8 @@ import { BUFFERED_BODY } from '../http/body-guard.js';
 const decoder = new TextDecoder();
 
 /** A header name or value as sent: HTTP/1.1 header bytes are latin1. */
-function latin1(value: string | Uint8Array): string {
-  return typeof value === 'string'
-    ? value
-    : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 type BodyMembers =
@@ -39,7 +37,7 @@ export class BufferedResponse extends ResponseBase implements Response {
   readonly #bytes: Uint8Array | null;
   readonly #url: string;
   /** Name, value, name, value … as the wire had them (latin1); Headers are built from them when read. */
-  readonly #rawHeaders: ReadonlyArray<string | Uint8Array>;
+  readonly #rawHeaders: readonly Uint8Array[];
   #headers: Headers | undefined;
   #used = false;
   /** The full Response, once something needs its stream. */
@@ -47,7 +45,7 @@ export class BufferedResponse extends ResponseBase implements Response {
 
   constructor(
     bytes: Uint8Array | null,
-    init: { status: number; rawHeaders: ReadonlyArray<string | Uint8Array>; url: string },
+    init: { status: number; rawHeaders: readonly Uint8Array[]; url: string },
   ) {
     super(null, { status: init.status });
     this.#bytes = bytes;
@@ -60,10 +58,7 @@ export class BufferedResponse extends ResponseBase implements Response {
       const headers = new Headers();
       const raw = this.#rawHeaders;
       for (let index = 0; index + 1 < raw.length; index += 2)
-        headers.append(
-          latin1(raw[index] as string | Uint8Array),
-          latin1(raw[index + 1] as string | Uint8Array),
-        );
+        headers.append(latin1(raw[index] as Uint8Array), latin1(raw[index + 1] as Uint8Array));
       this.#headers = headers;
     }
     return this.#headers;

@@ -5,7 +5,7 @@ import { ClaimAhead } from './claim-ahead.js';
 import type { QueueEvents } from './events.js';
 import type { ConcurrencyAdvice, LinkStatus } from './link.js';
 import { decideOutcome } from './outcome.js';
-import type { QueueStore } from './store.js';
+import type { ClaimRequest, QueueStore } from './store.js';
 import { storedResult } from './stored-result.js';
 import type { QueueItem } from './types.js';
 
@@ -152,12 +152,10 @@ export class Worker {
     return this.active && !this.settings.isPaused() && this.settings.link?.state !== 'offline';
   }
 
-  private claim(options: {
-    limit: number;
-    id?: number;
-    ignoreSchedule?: boolean;
-    startNow?: number;
-  }): Promise<QueueItem[]> {
+  /** A claim for this worker: its owner, lease, kinds and clock fill in the rest of the request. */
+  private claim(
+    options: Pick<ClaimRequest, 'limit' | 'id' | 'ignoreSchedule' | 'startNow'>,
+  ): Promise<QueueItem[]> {
     const { store, clock, owner, leaseMs, handlers } = this.settings;
     const nowMs = clock.now();
     return store.claim({
