@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Statement, Transaction } from 'better-sqlite3';
-import type { AheadOutcome, ClaimRequest, QueueStore } from '../queue/store.js';
+import { outOfAttemptsReason } from '../queue/outcome.js';
+import type { AheadOutcome, ClaimRequest, QueueStore, Recovery } from '../queue/store.js';
 import {
   type ItemError,
   type ItemStatus,
@@ -121,9 +122,11 @@ export class SqliteQueueStore implements QueueStore {
          WHERE id = @id AND status = 'running' AND owner = @owner`,
       ),
       renew: db.prepare("UPDATE items SET lease_until = ? WHERE id = ? AND status = 'running' AND owner = ?"),
-      running: db.prepare("SELECT id, owner, lease_until FROM items WHERE status = 'running'"),
+      running: db.prepare("SELECT * FROM items WHERE status = 'running'"),
+      // Back to pending, or (given a reason: out of attempts) to dead letter.
       unclaim: db.prepare(
-        "UPDATE items SET status = 'pending', owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND status = 'running'",
+        `UPDATE items SET status = IIF(@reason IS NULL, 'pending', 'dead'), dead_reason = @reason, owner = NULL, lease_until = NULL,
+           updated_at = @now WHERE id = @id AND status = 'running'`,
       ),
       countPending: db.prepare("SELECT COUNT(*) AS count FROM items WHERE status = 'pending'"),
       countCompleted: db.prepare("SELECT COUNT(*) AS count FROM items WHERE status = 'completed'"),
@@ -290,13 +293,16 @@ export class SqliteQueueStore implements QueueStore {
   async recover(nowMs: number, isOwnerAlive: (owner: string) => boolean) {
     return this.db
       .transaction(() => {
-        let recovered = 0;
-        for (const row of this.statements.running.all() as Array<Pick<Row, 'id' | 'owner' | 'lease_until'>>) {
+        const recovery: Recovery = { requeued: 0, buried: [] };
+        for (const row of this.statements.running.all() as Row[]) {
           const lapsed = (row.lease_until ?? 0) < nowMs;
           if (!lapsed && row.owner !== null && isOwnerAlive(row.owner)) continue;
-          recovered += this.statements.unclaim.run(nowMs, row.id).changes;
+          const reason = row.attempts >= row.max_attempts ? outOfAttemptsReason(row.attempts) : null;
+          this.statements.unclaim.run({ id: row.id, now: nowMs, reason });
+          if (reason === null) recovery.requeued++;
+          else recovery.buried.push(toItem(this.statements.byId.get(row.id) as Row));
         }
-        return recovered;
+        return recovery;
       })
       .immediate();
   }

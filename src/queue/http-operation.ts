@@ -4,7 +4,7 @@ import { discardBody } from '../http/body-guard.js';
 import { HttpStatusError } from '../http/http-status-error.js';
 import { IDEMPOTENCY_HEADER } from '../http/request-plan.js';
 import type { ResilientFetch } from '../http/resilient-fetch.js';
-import type { Handler } from './worker.js';
+import type { Handler } from './handler.js';
 
 /** The built-in `http` operation: a request written down to be sent later. Plain JSON, persisted as is. */
 export interface HttpOperation {

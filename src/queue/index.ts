@@ -1,4 +1,5 @@
 export type { QueueEvents, SyncSummary } from './events.js';
+export type { Handler, HandlerContext } from './handler.js';
 export {
   DEFAULT_SENSITIVE_HEADERS,
   type HttpOperation,
@@ -25,4 +26,3 @@ export type {
   QueueCounts,
   QueueItem,
 } from './types.js';
-export type { Handler, HandlerContext } from './worker.js';

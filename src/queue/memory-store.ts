@@ -1,4 +1,5 @@
-import type { AheadOutcome, ClaimRequest, QueueStore } from './store.js';
+import { outOfAttemptsReason } from './outcome.js';
+import type { AheadOutcome, ClaimRequest, QueueStore, Recovery } from './store.js';
 import {
   ITEM_STATUSES,
   type ItemError,
@@ -104,17 +105,26 @@ export class MemoryQueueStore implements QueueStore {
   }
 
   async recover(nowMs: number, isOwnerAlive: (owner: string) => boolean) {
-    let recovered = 0;
+    const recovery: Recovery = { requeued: 0, buried: [] };
     for (const item of this.items.values()) {
       if (item.status !== 'running') continue;
       const lapsed = (item.leaseUntilMs ?? 0) < nowMs;
       if (!lapsed && item.owner !== undefined && isOwnerAlive(item.owner)) continue;
-      Object.assign(item, { status: 'pending', updatedAtMs: nowMs });
       delete item.owner;
       delete item.leaseUntilMs;
-      recovered++;
+      if (item.attempts >= item.maxAttempts) {
+        Object.assign(item, {
+          status: 'dead',
+          deadReason: outOfAttemptsReason(item.attempts),
+          updatedAtMs: nowMs,
+        });
+        recovery.buried.push(copy(item));
+      } else {
+        Object.assign(item, { status: 'pending', updatedAtMs: nowMs });
+        recovery.requeued++;
+      }
     }
-    return recovered;
+    return recovery;
   }
 
   async get(id: number) {

@@ -6,11 +6,12 @@ import { uuidV7 } from '../core/uuid-v7.js';
 import { requireInteger, requireNumber } from '../core/validate.js';
 import { type Backoff, exponentialBackoff } from '../policy/backoff.js';
 import type { QueueEvents, SyncSummary } from './events.js';
+import type { AttemptOutcome, Handler } from './handler.js';
 import type { ConcurrencyAdvice, LinkStatus } from './link.js';
 import { RunWaiters } from './run-waiters.js';
 import type { QueueStore } from './store.js';
 import type { EnqueueOptions, ListFilter, NewItem, QueueCounts, QueueItem } from './types.js';
-import { type AttemptOutcome, type Handler, Worker } from './worker.js';
+import { Worker } from './worker.js';
 
 export interface OperationQueueOptions {
   store: QueueStore;

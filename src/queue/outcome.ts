@@ -33,6 +33,14 @@ export function decideOutcome(item: QueueItem, failure: Failure, backoff: Backof
   return { action: 'reschedule', nextAttemptAtMs: nowMs + delayMs, delayMs, error };
 }
 
+/**
+ * Why `recover` buried an item: its last attempt never ended, because its process died (a handler that
+ * crashes it, say) or its claim lapsed. Without a limit here such an item would be retried forever.
+ */
+export function outOfAttemptsReason(attempts: number): string {
+  return `gave up after ${plural(attempts, 'attempt')}: the last one never finished (its process stopped, or its claim lapsed)`;
+}
+
 export function toItemError(failure: Failure, nowMs: number): ItemError {
   const error: ItemError = { message: failure.message, kind: failure.kind, atMs: nowMs };
   if (failure.code !== undefined) error.code = failure.code;

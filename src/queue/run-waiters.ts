@@ -1,5 +1,5 @@
 import type { QueueEvents } from './events.js';
-import type { AttemptOutcome } from './worker.js';
+import type { AttemptOutcome } from './handler.js';
 
 interface Waiter {
   resolve(result: unknown): void;

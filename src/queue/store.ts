@@ -27,6 +27,17 @@ export interface AheadOutcome {
   claimedAhead?: boolean;
 }
 
+/** What `recover` did with the running items it took back. */
+export interface Recovery {
+  /** Back to pending, to run again. */
+  requeued: number;
+  /**
+   * Out of attempts: the attempt their process (or lapsed claim) left unfinished was their last counted
+   * one. Dead letter, with `outOfAttemptsReason` — so a handler that kills its process is not run forever.
+   */
+  buried: QueueItem[];
+}
+
 /**
  * Where the queue keeps its items. Declared here, implemented where it runs: MemoryQueueStore (tests,
  * browsers without persistence), SqliteQueueStore (node/), and every implementation passes
@@ -68,11 +79,11 @@ export interface QueueStore {
   /** Extends the claims of running items held by `owner`. */
   renew(ids: readonly number[], owner: string, leaseUntilMs: number): Promise<void>;
   /**
-   * Returns `running` items to `pending` whose claim has lapsed, or whose owner `isOwnerAlive` says is
-   * gone (a crashed process). Returns how many. The attempt they were on stays counted (if the claim
-   * counted it: not for items claimed ahead).
+   * Takes back `running` items whose claim has lapsed, or whose owner `isOwnerAlive` says is gone (a
+   * crashed process): to `pending`, or to dead letter when their attempts have reached `maxAttempts`. The
+   * attempt they were on stays counted (if the claim counted it: not for items claimed ahead).
    */
-  recover(nowMs: number, isOwnerAlive: (owner: string) => boolean): Promise<number>;
+  recover(nowMs: number, isOwnerAlive: (owner: string) => boolean): Promise<Recovery>;
   get(id: number): Promise<QueueItem | undefined>;
   list(filter?: ListFilter): Promise<QueueItem[]>;
   counts(): Promise<QueueCounts>;

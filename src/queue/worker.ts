@@ -3,33 +3,12 @@ import type { Clock, Timer } from '../core/clock.js';
 import type { Backoff } from '../policy/backoff.js';
 import { ClaimAhead } from './claim-ahead.js';
 import type { QueueEvents } from './events.js';
+import type { AttemptOutcome, Handler } from './handler.js';
 import type { ConcurrencyAdvice, LinkStatus } from './link.js';
 import { decideOutcome } from './outcome.js';
 import type { ClaimRequest, QueueStore } from './store.js';
 import { storedResult } from './stored-result.js';
 import type { QueueItem } from './types.js';
-
-/** What a handler gets besides the payload. */
-export interface HandlerContext {
-  item: QueueItem;
-  /** Send it with the effect (an Idempotency-Key header): a retry after a crash then applies nothing twice. */
-  idempotencyKey: string;
-  /** 1 for the first attempt. */
-  attempt: number;
-  /** Aborts when the queue stops before the attempt finished. */
-  signal: AbortSignal;
-}
-
-export type Handler<Payload = unknown, Result = unknown> = (
-  payload: Payload,
-  context: HandlerContext,
-) => Result | PromiseLike<Result>;
-
-/** How an attempt ended, for `run()` and `sync()`. */
-export type AttemptOutcome =
-  | { status: 'completed'; result: unknown }
-  | { status: 'retrying' | 'released'; reason: string }
-  | { status: 'dead'; reason: string; error: unknown };
 
 export interface WorkerSettings {
   store: QueueStore;
@@ -130,10 +109,12 @@ export class Worker {
     else this.wakeRequested = true;
   }
 
-  async recover(): Promise<number> {
-    const count = await this.settings.store.recover(this.settings.clock.now(), this.settings.isOwnerAlive);
-    if (count > 0) this.settings.emit('recovered', { count });
-    return count;
+  /** Takes back what a stopped process left running: to pending, or to dead letter if out of attempts. */
+  async recover(): Promise<void> {
+    const { store, clock, isOwnerAlive, emit } = this.settings;
+    const { requeued, buried } = await store.recover(clock.now(), isOwnerAlive);
+    if (requeued > 0) emit('recovered', { count: requeued });
+    for (const item of buried) emit('dead', { item, reason: item.deadReason ?? '' });
   }
 
   /** Claims one pending item by id, ignoring its schedule, and runs it now; undefined if it could not be claimed. */

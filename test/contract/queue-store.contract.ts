@@ -172,7 +172,7 @@ export function describeQueueStore(
       // Released from ahead (it ran, or it never did): back as it was. Released after a counted claim: uncounted.
       expect(await store.release(first, 'worker-a', { nowMs: 2000 })).toBe(true);
       expect(await stored()).toEqual([0, 1, 1, 1, 0]);
-      expect(await store.recover(99_000, () => false)).toBe(1); // the last one, whose worker crashed
+      expect(await store.recover(99_000, () => false)).toEqual({ requeued: 1, buried: [] }); // the last one, whose worker crashed
       expect(await store.get(ids[4] ?? -1)).toMatchObject({ status: 'pending', attempts: 0 });
       await claim({ nowMs: 99_000, startNow: 0 });
       expect(await store.release(ids[4] ?? -1, 'worker-a', { nowMs: 99_000, claimedAhead: true })).toBe(true);
@@ -206,7 +206,7 @@ export function describeQueueStore(
       await claim({ limit: 1, owner: 'slow', leaseUntilMs: 1500 });
       await claim({ limit: 1, owner: 'alive', leaseUntilMs: 99_000 });
       const recovered = await store.recover(2000, (owner) => owner !== 'crashed');
-      expect(recovered).toBe(2);
+      expect(recovered).toEqual({ requeued: 2, buried: [] });
       const statuses = await Promise.all(ids.map(async (id) => (await store.get(id))?.status));
       expect(statuses).toEqual(['pending', 'pending', 'running']);
       expect((await store.get(ids[0] ?? -1))?.attempts).toBe(1); // the interrupted attempt still counts
@@ -218,7 +218,37 @@ export function describeQueueStore(
       await store.renew([inserted?.id ?? -1], 'worker-a', 90_000);
       await store.renew([inserted?.id ?? -1], 'someone-else', 1);
       expect((await store.get(inserted?.id ?? -1))?.leaseUntilMs).toBe(90_000);
-      expect(await store.recover(2000, () => true)).toBe(0);
+      expect(await store.recover(2000, () => true)).toEqual({ requeued: 0, buried: [] });
+    });
+
+    it('recovers an item whose stopped attempt was its last into dead letter, with the reason', async () => {
+      const [last, spare] = (await store.insert([item({ maxAttempts: 2 }), item({ maxAttempts: 3 })])).map(
+        (r) => r.item.id,
+      ) as [number, number];
+      const recoveries = [];
+      for (const nowMs of [1000, 2000]) {
+        await claim({ nowMs, owner: 'crashed' }); // attempt 1, then 2: each time the process dies
+        recoveries.push(await store.recover(nowMs + 1, (owner) => owner !== 'crashed'));
+      }
+      const deadReason =
+        'gave up after 2 attempts: the last one never finished (its process stopped, or its claim lapsed)';
+      // The recovery that found the last attempt unfinished buried it; the other has an attempt left.
+      expect(recoveries.map((r) => [r.requeued, r.buried.map((b) => [b.id, b.deadReason])])).toEqual([
+        [2, []],
+        [1, [[last, deadReason]]],
+      ]);
+      expect(await store.get(last)).toMatchObject({ status: 'dead', attempts: 2, deadReason });
+      expect((await store.get(last))?.owner).toBeUndefined();
+      expect(await store.get(spare)).toMatchObject({ status: 'pending', attempts: 2 });
+      await claim({ nowMs: 3000, owner: 'crashed' });
+      const recovery = await store.recover(3001, () => false);
+      expect(recovery.requeued).toBe(0);
+      expect(recovery.buried.map((buried) => [buried.id, buried.status, buried.attempts])).toEqual([
+        [spare, 'dead', 3],
+      ]);
+      expect(await claim({ nowMs: 4000, ignoreSchedule: true })).toEqual([]);
+      expect(await store.retryDead(4000)).toBe(2); // and the dead letter gives them back, as any other
+      expect((await store.get(last))?.deadReason).toBeUndefined();
     });
 
     it('counts by status, with the next due time and the oldest pending item', async () => {

@@ -124,7 +124,7 @@ describe('claiming ahead', () => {
     const ahead = ROUNDS_AHEAD * 2;
     expect((await crashed.status()).running).toBe(2 + ahead);
 
-    expect(await store.recover(clock.now(), () => false)).toBe(2 + ahead); // the next process opens the store
+    expect(await store.recover(clock.now(), () => false)).toEqual({ requeued: 2 + ahead, buried: [] }); // the next process opens the store
     const attempts = await Promise.all(
       ids.slice(2, 4 + ahead).map(async (id) => (await store.get(id))?.attempts),
     );
