@@ -1,13 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
-/**
- * What the body stream buffers before it pauses the socket. Generous on purpose: bytes this process has
- * read are kept when the connection drops, while bytes still in the kernel's queues (ours and the
- * sender's) are lost with it. A reader that paused at 64 KB, as Node's own adapter does, kept those
- * queues full — megabytes on loopback — whenever the disk writer lagged for a moment, and every reset
- * then cost the client all of them again. Bounded, so a slow disk still pushes back on the sender.
- */
-const BODY_BUFFER_BYTES = 8 * 1024 * 1024;
+import type { ReadAheadBudget } from './read-ahead-budget.js';
 
 /**
  * A request as a web `Request` whose body *ends*, rather than fails, when the connection drops: every byte
@@ -20,13 +12,16 @@ const BODY_BUFFER_BYTES = 8 * 1024 * 1024;
  * hold at that moment (about 100–200 KB under load, measured) are dropped — sent again after every dropped
  * connection, which on a satellite link is often.
  */
-export function keptBodyRequest(req: IncomingMessage): { request: Request; release(): void } {
+export function keptBodyRequest(
+  req: IncomingMessage,
+  budget: ReadAheadBudget,
+): { request: Request; release(): void } {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
   }
-  const body = keptBody(req);
+  const body = keptBody(req, budget);
   const init: RequestInit & { duplex: 'half' } = {
     method: req.method ?? 'GET',
     headers,
@@ -37,47 +32,101 @@ export function keptBodyRequest(req: IncomingMessage): { request: Request; relea
 }
 
 /**
- * The request's bytes as a stream that closes on end, error or close alike. `release()`, once the answer
- * is sent: a body the handler did not read to the end (an early 400 or 412) is drained unread, as Node
- * does for a request nobody read, so the connection can carry the next request.
+ * The request's bytes as a stream that closes on end, error or close alike. It reads ahead of the handler
+ * as far as `budget` allows, because bytes this process has read are kept when the connection drops,
+ * while bytes still in the kernel's queues (ours and the sender's) are lost with it: a reader that paused
+ * at 64 KB, as Node's own adapter does, kept those queues full — megabytes on loopback — whenever the disk
+ * writer lagged for a moment, and every reset then cost the client all of them again.
+ *
+ * The bytes read ahead wait in `held`, not in the stream's queue (its high-water mark is 0), so the budget
+ * knows exactly when the handler takes them, also after the connection is gone. `release()`, once the
+ * answer is sent: what the handler did not read (an early 400 or 412) is dropped and the rest drained
+ * unread, as Node does for a request nobody read, so the connection can carry the next request.
  */
-function keptBody(req: IncomingMessage): { stream: ReadableStream<Uint8Array>; release(): void } {
-  let closed = false;
+function keptBody(
+  req: IncomingMessage,
+  budget: ReadAheadBudget,
+): { stream: ReadableStream<Uint8Array>; release(): void } {
+  const held: Buffer[] = [];
+  let heldBytes = 0;
+  let ended = false; // no more bytes will come: end, reset or close
+  let released = false; // the handler is done with the body
+  let readWaiting = false; // the handler asked for bytes and none were held
+  let paused = true;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+
+  const setHeld = (bytes: number) => {
+    budget.change(heldBytes, bytes);
+    heldBytes = bytes;
+  };
+  /** Reads on while the budget allows; otherwise pauses, and waits for the budget if others hold it. */
+  const readIfAllowed = () => {
+    if (ended || released) return;
+    if (budget.mayRead(heldBytes)) {
+      budget.stopWaiting(readIfAllowed);
+      if (paused) req.resume();
+      paused = false;
+      return;
+    }
+    if (!paused) req.pause();
+    paused = true;
+    if (heldBytes < budget.perBodyBytes) budget.wait(readIfAllowed);
+  };
+  /** The handler wants bytes: the oldest held, or the end, or (none yet) the next to arrive. */
+  const deliver = () => {
+    const chunk = held.shift();
+    readWaiting = false;
+    if (chunk) {
+      setHeld(heldBytes - chunk.length);
+      controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    } else if (ended) controller.close();
+    else readWaiting = true;
+    readIfAllowed();
+  };
+  const hold = (chunk: Buffer) => {
+    held.push(chunk);
+    setHeld(heldBytes + chunk.length);
+    if (readWaiting) deliver();
+  };
+  const finish = () => {
+    if (ended) return;
+    ended = true;
+    budget.stopWaiting(readIfAllowed);
+    if (released) return;
+    // What the request buffered while paused arrived too. read() still returns it after a reset, but no
+    // longer emits it as 'data' once the error was emitted: take it here.
+    for (let chunk = req.read() as Buffer | null; chunk !== null; chunk = req.read() as Buffer | null)
+      hold(chunk);
+    if (readWaiting) deliver();
+  };
   const release = () => {
-    closed = true;
+    if (released) return;
+    released = true;
+    budget.stopWaiting(readIfAllowed);
+    held.length = 0;
+    setHeld(0);
     if (!req.complete) req.resume();
   };
   const stream = new ReadableStream<Uint8Array>(
     {
-      start(controller) {
-        const enqueue = (chunk: Buffer) =>
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        const finish = () => {
-          if (closed) return;
-          closed = true; // from here the 'data' listener ignores what read() may emit
-          // What the request buffered while paused arrived too. read() still returns it after a reset,
-          // but no longer emits it as 'data' once the error was emitted: take it here.
-          for (let chunk = req.read() as Buffer | null; chunk !== null; chunk = req.read() as Buffer | null)
-            enqueue(chunk);
-          controller.close();
-        };
+      start(streamController) {
+        controller = streamController;
         req.on('data', (chunk: Buffer) => {
-          if (closed) return;
-          enqueue(chunk);
-          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+          if (released || ended) return; // drained unread, or read() emitting what finish() took
+          hold(chunk);
+          readIfAllowed();
         });
         req.on('end', finish);
         req.on('error', finish); // a reset: keep what arrived (the listener stays, so no error goes unheard)
         req.on('close', finish);
         req.pause();
+        readIfAllowed(); // read ahead from the start: the handler may first wait for a lock
       },
-      pull() {
-        req.resume();
-      },
+      pull: deliver,
       // The handler stopped reading (a refusal, a size limit): the rest drains unread.
       cancel: release,
     },
-    new ByteLengthQueuingStrategy({ highWaterMark: BODY_BUFFER_BYTES }),
+    { highWaterMark: 0 },
   );
   return { stream, release };
 }

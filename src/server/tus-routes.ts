@@ -7,6 +7,7 @@ import { sha256File } from '../node/sha256-file.js';
 import { ensureDirectory } from '../node/state-dir.js';
 import { HttpError } from './http-io.js';
 import { keptBodyRequest, sendWebResponse } from './kept-body.js';
+import { ReadAheadBudget } from './read-ahead-budget.js';
 import type { RouteContext, Router } from './router.js';
 import { type FinishedUpload, syncFile, UploadLog } from './upload-log.js';
 
@@ -101,6 +102,8 @@ export class TusEndpoint {
   private store: FileStore | undefined;
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
   private sweeping: Promise<string[]> | undefined;
+  /** How far PATCH bodies are read ahead of @tus/server, each and all together. */
+  private readonly readAhead = new ReadAheadBudget();
 
   constructor(private readonly options: TusEndpointOptions) {
     const check = (name: string, value: number) => requireInteger('createServer', name, value, 1);
@@ -203,7 +206,7 @@ export class TusEndpoint {
     if (!tus) throw HttpError.notRunning();
     // A PATCH keeps every byte that arrived, also when its connection drops (see keptBodyRequest).
     if (req.method === 'PATCH') {
-      const { request, release } = keptBodyRequest(req);
+      const { request, release } = keptBodyRequest(req, this.readAhead);
       return tus
         .handleWeb(request)
         .then((response) => sendWebResponse(res, response))

@@ -4,6 +4,7 @@ import { type AddressInfo, connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keptBodyRequest } from '../../src/server/kept-body.js';
+import { ReadAheadBudget } from '../../src/server/read-ahead-budget.js';
 
 /**
  * A PATCH whose connection is reset mid-body, on real sockets: the client declares 1 MiB, sends 512 KiB and
@@ -76,7 +77,7 @@ async function resetMidBody(toStream: (req: IncomingMessage) => ReadableStream<U
 describe('keptBodyRequest', () => {
   it('ends a body cut by a reset with every byte that arrived, in order', async () => {
     const { bytes, error, bodyBytesRead } = await resetMidBody(
-      (req) => keptBodyRequest(req).request.body as ReadableStream<Uint8Array>,
+      (req) => keptBodyRequest(req, new ReadAheadBudget()).request.body as ReadableStream<Uint8Array>,
     );
     expect(error).toBeUndefined();
     expect(bytes.length).toBeGreaterThan(0);
@@ -96,7 +97,7 @@ describe('keptBodyRequest', () => {
       report = resolve;
     });
     const port = await serve(async (req, res) => {
-      const { request } = keptBodyRequest(req);
+      const { request } = keptBodyRequest(req, new ReadAheadBudget());
       const bytes = (await request.arrayBuffer()).byteLength;
       const path = new URL(request.url).pathname;
       report({ method: request.method, path, offset: request.headers.get('upload-offset'), bytes });
@@ -127,7 +128,7 @@ describe('keptBodyRequest', () => {
     });
     const port = await serve(async (req) => {
       serverSide = req;
-      const body = keptBodyRequest(req).request.body as ReadableStream<Uint8Array>;
+      const body = keptBodyRequest(req, new ReadAheadBudget()).request.body as ReadableStream<Uint8Array>;
       await reset; // a handler busy elsewhere (a slow disk): it reads nothing until the connection is gone
       report(Buffer.from(await new Response(body).arrayBuffer()));
     });
@@ -144,5 +145,61 @@ describe('keptBodyRequest', () => {
     const bytes = await kept;
     expect(bytes.length).toBe(sentBytes);
     expect(bytes.equals(sent)).toBe(true);
+  });
+});
+
+describe('a shared read-ahead budget', () => {
+  it('holds bodies nobody reads to the budget, and starves none that is read', async () => {
+    const budget = new ReadAheadBudget({ totalBytes: 1024 * 1024, perBodyBytes: 8 * 1024 * 1024 });
+    const bodyBytes = 3 * 1024 * 1024;
+    const sent = [randomBytes(bodyBytes), randomBytes(bodyBytes), randomBytes(bodyBytes)];
+    const gates = sent.map(() => {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      return { open, opened };
+    });
+    const received = new Map<number, Promise<Buffer>>();
+    const port = await serve((req, res) => {
+      const index = Number(req.url?.slice(1));
+      const { request, release } = keptBodyRequest(req, budget);
+      const body = (async () => {
+        await gates[index]?.opened; // busy elsewhere (a lock, a slow disk) until the gate opens
+        return Buffer.from(await request.arrayBuffer());
+      })();
+      received.set(index, body);
+      void body.finally(() => {
+        release();
+        res.end();
+      });
+    });
+    const sockets = sent.map((bytes, index) => {
+      const socket = connect({ port, host: '127.0.0.1' });
+      socket.on('error', () => {});
+      socket.write(`PATCH /${index} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: ${bodyBytes}\r\n\r\n`);
+      socket.write(bytes);
+      return socket;
+    });
+    // Nobody reads: the three bodies read ahead until the budget is spent, and stop there.
+    let settled = -1;
+    for (const deadline = Date.now() + 5000; Date.now() < deadline && budget.usedBytes !== settled; ) {
+      settled = budget.usedBytes;
+      await sleep(100);
+    }
+    expect(budget.usedBytes).toBeGreaterThanOrEqual(budget.totalBytes);
+    // Over it by at most what each body may always hold (the floor) and the chunk it was reading then.
+    const overBytes = sent.length * (budget.floorBytes + 64 * 1024);
+    expect(budget.usedBytes).toBeLessThanOrEqual(budget.totalBytes + overBytes);
+    // (Each body alone would have read all 3 MB: its own bound is 8 MiB.)
+    // One handler reads while the others still hold the budget: it gets its whole body all the same.
+    gates[1]?.open();
+    expect((await received.get(1))?.equals(sent[1] as Buffer)).toBe(true);
+    gates[0]?.open();
+    gates[2]?.open();
+    expect((await received.get(0))?.equals(sent[0] as Buffer)).toBe(true);
+    expect((await received.get(2))?.equals(sent[2] as Buffer)).toBe(true);
+    expect(budget.usedBytes).toBe(0);
+    for (const socket of sockets) socket.destroy();
   });
 });
