@@ -290,11 +290,12 @@ export class SqliteQueueStore implements QueueStore {
     });
   }
 
-  async recover(nowMs: number, isOwnerAlive: (owner: string) => boolean) {
+  async recover(nowMs: number, isOwnerAlive: (owner: string) => boolean, holder?: string) {
     return this.db
       .transaction(() => {
         const recovery: Recovery = { requeued: 0, buried: [] };
         for (const row of this.statements.running.all() as Row[]) {
+          if (holder !== undefined && row.owner === holder) continue;
           const lapsed = (row.lease_until ?? 0) < nowMs;
           if (!lapsed && row.owner !== null && isOwnerAlive(row.owner)) continue;
           const reason = row.attempts >= row.max_attempts ? outOfAttemptsReason(row.attempts) : null;

@@ -104,10 +104,10 @@ export class MemoryQueueStore implements QueueStore {
     }
   }
 
-  async recover(nowMs: number, isOwnerAlive: (owner: string) => boolean) {
+  async recover(nowMs: number, isOwnerAlive: (owner: string) => boolean, holder?: string) {
     const recovery: Recovery = { requeued: 0, buried: [] };
     for (const item of this.items.values()) {
-      if (item.status !== 'running') continue;
+      if (item.status !== 'running' || (holder !== undefined && item.owner === holder)) continue;
       const lapsed = (item.leaseUntilMs ?? 0) < nowMs;
       if (!lapsed && item.owner !== undefined && isOwnerAlive(item.owner)) continue;
       delete item.owner;

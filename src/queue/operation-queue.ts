@@ -35,6 +35,11 @@ export interface OperationQueueOptions {
   leaseMs?: number;
   /** How often an idle worker looks for items other processes added. Default 1 s. */
   pollIntervalMs?: number;
+  /**
+   * How often a started queue takes back items other processes left running — at once if `isOwnerAlive`
+   * says their process is gone, else once their claim lapses. Also done when the queue starts. Default 10 s.
+   */
+  recoverIntervalMs?: number;
 }
 
 export interface QueueStatus extends QueueCounts {
@@ -97,6 +102,12 @@ export class OperationQueue extends Emitter<QueueEvents> {
       pollIntervalMs: requireNumber('OperationQueue', 'pollIntervalMs', options.pollIntervalMs ?? 1000, 1),
       maxConcurrency: requireInteger('OperationQueue', 'maxConcurrency', options.maxConcurrency ?? 4, 1),
       isOwnerAlive: options.isOwnerAlive ?? (() => true),
+      recoverIntervalMs: requireNumber(
+        'OperationQueue',
+        'recoverIntervalMs',
+        options.recoverIntervalMs ?? 10_000,
+        1,
+      ),
       link: this.link,
       advice: options.quality,
       handlers: this.handlers,

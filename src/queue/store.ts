@@ -81,9 +81,10 @@ export interface QueueStore {
   /**
    * Takes back `running` items whose claim has lapsed, or whose owner `isOwnerAlive` says is gone (a
    * crashed process): to `pending`, or to dead letter when their attempts have reached `maxAttempts`. The
-   * attempt they were on stays counted (if the claim counted it: not for items claimed ahead).
+   * attempt they were on stays counted (if the claim counted it: not for items claimed ahead). Items held
+   * by `holder` are left alone, lapsed or not: that worker is the caller, and it knows what it runs.
    */
-  recover(nowMs: number, isOwnerAlive: (owner: string) => boolean): Promise<Recovery>;
+  recover(nowMs: number, isOwnerAlive: (owner: string) => boolean, holder?: string): Promise<Recovery>;
   get(id: number): Promise<QueueItem | undefined>;
   list(filter?: ListFilter): Promise<QueueItem[]>;
   counts(): Promise<QueueCounts>;

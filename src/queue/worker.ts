@@ -20,6 +20,7 @@ export interface WorkerSettings {
   pollIntervalMs: number;
   maxConcurrency: number;
   isOwnerAlive: (owner: string) => boolean;
+  recoverIntervalMs: number;
   link: LinkStatus | undefined;
   advice: ConcurrencyAdvice | undefined;
   handlers: ReadonlyMap<string, Handler>;
@@ -61,6 +62,7 @@ export class Worker {
   private wakeRequested = false;
   private ranSinceDrained = false;
   private leaseTimer: Timer | undefined;
+  private recoveredAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly settings: WorkerSettings) {}
 
@@ -109,10 +111,14 @@ export class Worker {
     else this.wakeRequested = true;
   }
 
-  /** Takes back what a stopped process left running: to pending, or to dead letter if out of attempts. */
+  /**
+   * Takes back what a stopped process left running: to pending, or to dead letter if out of attempts.
+   * Never this worker's own items (see `recoverIntervalMs`).
+   */
   async recover(): Promise<void> {
-    const { store, clock, isOwnerAlive, emit } = this.settings;
-    const { requeued, buried } = await store.recover(clock.now(), isOwnerAlive);
+    const { store, clock, isOwnerAlive, emit, owner } = this.settings;
+    this.recoveredAtMs = clock.now();
+    const { requeued, buried } = await store.recover(clock.now(), isOwnerAlive, owner);
     if (requeued > 0) emit('recovered', { count: requeued });
     for (const item of buried) emit('dead', { item, reason: item.deadReason ?? '' });
   }
@@ -149,14 +155,12 @@ export class Worker {
   }
 
   private async loop(): Promise<void> {
-    try {
-      await this.recover();
-    } catch (error) {
-      this.settings.emit('error', { error });
-    }
     let pausedReadAtMs = Number.NEGATIVE_INFINITY;
     while (this.active) {
       try {
+        // At the start, and now and then: another process (a killed `send --wait`) may have died since.
+        if (this.settings.clock.now() - this.recoveredAtMs >= this.settings.recoverIntervalMs)
+          await this.recover();
         // Another process may pause the queue: re-read the flag, but at most once per poll interval.
         if (this.settings.clock.now() - pausedReadAtMs >= this.settings.pollIntervalMs) {
           pausedReadAtMs = this.settings.clock.now();

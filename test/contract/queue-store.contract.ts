@@ -221,6 +221,15 @@ export function describeQueueStore(
       expect(await store.recover(2000, () => true)).toEqual({ requeued: 0, buried: [] });
     });
 
+    it('leaves the caller’s own items alone when it recovers, even with their claim lapsed', async () => {
+      const ids = (await store.insert([item(), item()])).map((r) => r.item.id);
+      await claim({ limit: 1, owner: 'me', leaseUntilMs: 1500 });
+      await claim({ limit: 1, owner: 'other', leaseUntilMs: 1500 });
+      expect(await store.recover(2000, () => true, 'me')).toEqual({ requeued: 1, buried: [] });
+      const statuses = await Promise.all(ids.map(async (id) => (await store.get(id))?.status));
+      expect(statuses).toEqual(['running', 'pending']);
+    });
+
     it('recovers an item whose stopped attempt was its last into dead letter, with the reason', async () => {
       const [last, spare] = (await store.insert([item({ maxAttempts: 2 }), item({ maxAttempts: 3 })])).map(
         (r) => r.item.id,

@@ -316,6 +316,47 @@ describe('OperationQueue', () => {
     expect(ran).toEqual([1]);
   });
 
+  it('takes back what another process left running while it runs, not only when it starts', async () => {
+    const dead = new Set<string>();
+    const { clock, store, queue } = setup({
+      isOwnerAlive: (owner) => !dead.has(owner),
+      recoverIntervalMs: 10_000,
+    });
+    const ran: number[] = [];
+    queue.handle('op', async (payload: number) => {
+      ran.push(payload);
+    });
+    const recovered: number[] = [];
+    queue.on('recovered', (event) => recovered.push(event.count));
+    queue.start();
+    await clock.advance(10);
+    // Another process (a `send --wait`) claims an item, then is killed while this queue keeps running.
+    await store.insert([
+      {
+        kind: 'op',
+        payload: 8,
+        priority: 0,
+        idempotencyKey: 'other',
+        maxAttempts: 5,
+        nextAttemptAtMs: 0,
+        createdAtMs: 0,
+      },
+    ]);
+    await store.claim({
+      nowMs: clock.now(),
+      limit: 1,
+      owner: 'send-process',
+      leaseUntilMs: clock.now() + 60_000,
+      kinds: ['op'],
+    });
+    dead.add('send-process');
+    await clock.advance(5_000);
+    expect(ran).toEqual([]); // not yet: the next look is due 10 s after the first, at the start
+    await clock.advance(5_100);
+    expect(recovered).toEqual([1]);
+    expect(ran).toEqual([8]);
+  });
+
   it('stop() lets running attempts finish within the grace time, else puts them back unspent', async () => {
     const { clock, queue } = setup();
     const finish = deferred();
