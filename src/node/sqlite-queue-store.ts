@@ -272,15 +272,9 @@ export class SqliteQueueStore implements QueueStore {
     owner: string,
     outcome: AheadOutcome & { nowMs: number; reason: string; error?: ItemError },
   ) {
+    const { nowMs: now, reason } = outcome;
     const error = outcome.error ? JSON.stringify(outcome.error) : null;
-    const params = {
-      id,
-      owner,
-      now: outcome.nowMs,
-      reason: outcome.reason,
-      error,
-      ahead: aheadCount(outcome),
-    };
+    const params = { id, owner, now, reason, error, ahead: aheadCount(outcome) };
     return this.writes.run(() => this.statements.bury.run(params).changes > 0, OUTCOME);
   }
 
