@@ -1,4 +1,4 @@
-import { openRuntime, type Runtime } from '../node/runtime.js';
+import { openRuntime, type Runtime, type RuntimeOptions } from '../node/runtime.js';
 import type { Output } from './output.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -36,9 +36,17 @@ export function parseHostPort(text: string, option: string): { host: string; por
 /** --priority: an integer, higher runs first; 0 when not given. */
 export function parsePriority(text: string | undefined): number {
   const priority = Number(text ?? '0');
-  if (text?.trim() === '' || !Number.isInteger(priority))
+  if (text?.trim() === '' || !Number.isSafeInteger(priority))
     throw new UsageError(`--priority: use an integer, not '${text}'`);
   return priority;
+}
+
+/** A count flag (`--limit N`): a whole number of at least `min`. */
+export function parseCount(flag: string, text: string, min = 1): number {
+  const count = Number(text);
+  if (text.trim() === '' || !Number.isSafeInteger(count) || count < min)
+    throw new UsageError(`${flag}: use a whole number of at least ${min}, not '${text}'`);
+  return count;
 }
 
 /** Flags every command that reads the config and reports takes: spread into `parseArgs` options. */
@@ -51,8 +59,9 @@ export const COMMON_OPTIONS = {
 export async function withRuntime(
   configPath: string | undefined,
   work: (runtime: Runtime) => Promise<number>,
+  options: Omit<RuntimeOptions, 'configPath'> = {},
 ): Promise<number> {
-  const runtime = await openRuntime({ configPath });
+  const runtime = await openRuntime({ ...options, configPath });
   try {
     return await work(runtime);
   } finally {

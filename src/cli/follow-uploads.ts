@@ -54,7 +54,10 @@ export function followUploads(runtime: Runtime, output: Output, json: boolean): 
             );
         }),
         upload.on('waitingForLink', () => {
-          if (!json) board.note(`${paint(output, 'grey', clockTime())} ${key} ${name}: waiting for the link`);
+          if (!json)
+            board.note(
+              `${paint(output, 'grey', clockTime())} ${key} ${name}: waiting for the link (${runtime.linkUrl} does not answer)`,
+            );
         }),
         upload.on('completed', (result) => {
           for (const stop of stops) stop();

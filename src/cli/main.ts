@@ -63,8 +63,14 @@ export async function main(argv: string[], output: Output = createOutput()): Pro
     output.line(`lifeline ${version()}`);
     return EXIT.ok;
   }
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+  if (first === undefined || first === '--help' || first === '-h') {
     output.line(help());
+    return EXIT.ok;
+  }
+  if (first === 'help') {
+    // `lifeline help send` is `lifeline send --help`.
+    const named = COMMANDS.find((candidate) => candidate.name === rest[0]);
+    output.line(named ? named.help : help());
     return EXIT.ok;
   }
   const command = COMMANDS.find((candidate) => candidate.name === first);
@@ -94,4 +100,11 @@ export async function main(argv: string[], output: Output = createOutput()): Pro
   }
 }
 
+// A reader that stopped early (`lifeline queue list | head`) is no error: stop quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(EXIT.ok);
+  });
+}
 process.exitCode = await main(process.argv.slice(2));

@@ -1,9 +1,9 @@
 import { formatBytes, parseBytesPerSecond } from '../core/units.js';
 import { FileSource } from '../node/file-source.js';
 import type { Runtime } from '../node/runtime.js';
-import { uploadOperation } from '../node/upload-operation.js';
+import { type UploadOperation, uploadOperation } from '../node/upload-operation.js';
 import type { QueueItem } from '../queue/types.js';
-import { parsePriority } from './command.js';
+import { parsePriority, UsageError } from './command.js';
 
 export interface QueuedUpload {
   item: QueueItem;
@@ -37,9 +37,37 @@ export async function queueUpload(
       priority: options.priority,
       idempotencyKey,
     });
+    if (fresh) await dropSuperseded(runtime, item);
     return { item, fresh, size: source.size };
   } finally {
     off();
+  }
+}
+
+/** `--to` as given: an absolute http(s) URL (normalised), or a usage error that shows one. */
+export function endpointFlag(to: string | undefined): string | undefined {
+  if (to === undefined) return undefined;
+  const url = URL.canParse(to) ? new URL(to) : undefined;
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
+    throw new UsageError(
+      `--to must be the http(s) URL of a tus endpoint, like http://127.0.0.1:8080/files/; got '${to}'`,
+    );
+  return url.href;
+}
+
+/**
+ * Removes pending uploads of the same file to the same endpoint, queued before the file changed: an
+ * upload sends the file as it is when it runs, so each would send the new content again. Removed only
+ * after the new item is stored, so a crash in between leaves the file queued. One already running is left
+ * alone.
+ */
+async function dropSuperseded(runtime: Runtime, item: QueueItem): Promise<void> {
+  const { path, endpoint } = item.payload as UploadOperation;
+  const pending = await runtime.queue.list({ kind: 'upload', status: 'pending', limit: 100_000 });
+  for (const older of pending) {
+    const payload = older.payload as UploadOperation;
+    if (older.id !== item.id && payload.path === path && payload.endpoint === endpoint)
+      await runtime.queue.remove(older.id);
   }
 }
 

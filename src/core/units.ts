@@ -30,7 +30,14 @@ const BIT_UNITS: Record<string, number> = {
   gbps: 1_000_000_000 / 8,
 };
 
-const DURATION_UNITS: Record<string, number> = { '': 1, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = {
+  '': 1,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 
 const QUANTITY = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i;
 
@@ -66,7 +73,7 @@ export function parseDurationMs(text: string, what = 'duration'): number {
   const factor = match ? DURATION_UNITS[(match[2] as string).toLowerCase()] : undefined;
   if (!match || factor === undefined) {
     throw new InvalidOptionError(
-      `${what}: cannot read '${text}'; use milliseconds or a unit, like 500, 250ms, 2s or 1m`,
+      `${what}: cannot read '${text}'; use milliseconds or a unit, like 500, 250ms, 2s, 1m, 1h or 7d`,
     );
   }
   return Number(match[1]) * factor;

@@ -35,6 +35,12 @@ export interface RuntimeOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
+  /**
+   * Judge the link by this URL (`send --to`, `watch --to`: the upload endpoint) when it is on another host
+   * than the configured server and no `probe.url` is configured: any answer short of 5xx means it is up
+   * (a tus endpoint answers HEAD with 404 or 405, yet it is there).
+   */
+  linkProbeUrl?: string;
 }
 
 /** Everything the agent and the CLI work with, built once from the configuration. */
@@ -43,6 +49,8 @@ export interface Runtime {
   configPath: string | undefined;
   stateDir: string;
   serverUrl: string;
+  /** What the link is judged by: the URL the connectivity monitor probes. */
+  linkUrl: string;
   registry: PolicyRegistry;
   quality: QualityMonitor;
   connectivity: ConnectivityMonitor;
@@ -76,6 +84,10 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
   const stateDir = ensureDirectory(stateDirectory(env));
   const clock = options.clock;
   const serverUrl = config.server ?? DEFAULT_SERVER;
+  const elsewhere =
+    options.linkProbeUrl !== undefined && new URL(options.linkProbeUrl).origin !== new URL(serverUrl).origin;
+  const linkUrl =
+    config.probe?.url ?? (elsewhere ? (options.linkProbeUrl as string) : new URL('/health', serverUrl).href);
   const registry = new PolicyRegistry();
   for (const [name, circuit] of Object.entries(config.circuits ?? {})) {
     const { windowCalls, ...rate } = circuit.failureRate ?? { threshold: 0 };
@@ -94,7 +106,10 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
     maxConcurrency: config.queue?.concurrency ?? 4,
   });
   const connectivity = new ConnectivityMonitor({
-    probe: httpProbe({ url: config.probe?.url ?? new URL('/health', serverUrl).href }),
+    probe: httpProbe({
+      url: linkUrl,
+      ...(linkUrl === options.linkProbeUrl ? { isHealthy: (response) => response.status < 500 } : {}),
+    }),
     quality,
     ...(config.probe?.intervalMs === undefined
       ? {}
@@ -228,6 +243,7 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
     configPath,
     stateDir,
     serverUrl,
+    linkUrl,
     registry,
     quality,
     connectivity,

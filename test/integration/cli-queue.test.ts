@@ -143,6 +143,12 @@ describe('lifeline queue', () => {
     expect((await run('queue', 'list', '--status', 'lost')).stderr).toContain(
       '--status: use one of pending, running, completed, dead',
     );
+    for (const limit of ['abc', '1.5', '0']) {
+      const listed = await run('queue', 'list', '--limit', limit);
+      expect(listed.status).toBe(2);
+      expect(listed.stderr).toContain(`--limit: use a whole number of at least 1, not '${limit}'`);
+    }
+    expect((await run('queue', 'purge', '--older-than', '1d')).status).toBe(0); // as its help shows
     expect((await run('queue', 'frobnicate')).stderr).toContain("unknown queue command 'frobnicate'");
     expect((await run('queue', 'remove', 'x')).stderr).toContain('queue remove needs an item id');
   });

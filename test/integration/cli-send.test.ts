@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lifelineAsync } from './support/cli.js';
@@ -25,5 +26,62 @@ describe('lifeline send', () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('nowhere.bin');
     expect(missing.stderr).toContain("Run 'lifeline send --help' for usage.");
+  });
+});
+
+/** A port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('lifeline send --to', () => {
+  it('judges the link by the endpoint it uploads to when that is not the configured server', async () => {
+    const server = await servers.started({ synchronous: 'normal' });
+    // The configured server is down: the link it would probe is offline, the upload's endpoint is not.
+    const { cwd, env } = lifelineWorkspace(`http://127.0.0.1:${await closedPort()}`, {
+      probe: { intervalMs: 300 },
+    });
+    writeFileSync(join(cwd, 'far.txt'), 'sent elsewhere\n'.repeat(500));
+    const sent = await lifelineAsync(['send', 'far.txt', '--to', `${server.url}/files/`, '--wait'], {
+      cwd,
+      env,
+    });
+    expect(sent.status, sent.stderr).toBe(0);
+    expect(sent.stdout).toContain('1 of 1 sent\n'); // and not "the rest stay queued": none is
+    expect(server.uploads().map((upload) => upload.filename)).toEqual(['far.txt']);
+  }, 30_000);
+
+  it('refuses an endpoint that is not an http(s) URL, before queueing anything', async () => {
+    const { cwd, env } = lifelineWorkspace('http://127.0.0.1:9');
+    writeFileSync(join(cwd, 'a.txt'), 'a');
+    for (const to of ['ftp://host/files/', 'nope']) {
+      const refused = await lifelineAsync(['send', 'a.txt', '--to', to], { cwd, env });
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toContain(
+        `--to must be the http(s) URL of a tus endpoint, like http://127.0.0.1:8080/files/; got '${to}'`,
+      );
+    }
+    const listed = await lifelineAsync(['queue', 'list', '--json'], { cwd, env });
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+  });
+
+  it('queues a file that changed while queued once, and sends its new content', async () => {
+    const server = await servers.started({ synchronous: 'normal' });
+    const { cwd, env } = lifelineWorkspace(server.url);
+    const path = join(cwd, 'log.txt');
+    writeFileSync(path, 'first version\n');
+    expect((await lifelineAsync(['send', 'log.txt'], { cwd, env })).stdout).toContain('queued #1');
+    const newer = 'second, longer version\n'.repeat(10);
+    writeFileSync(path, newer);
+    expect((await lifelineAsync(['send', 'log.txt'], { cwd, env })).stdout).toContain('queued #2');
+    const listed = await lifelineAsync(['queue', 'list', '--json'], { cwd, env });
+    expect((JSON.parse(listed.stdout) as Array<{ id: number }>).map((item) => item.id)).toEqual([2]);
+    const sent = await lifelineAsync(['send', 'log.txt', '--wait'], { cwd, env });
+    expect(sent.status, sent.stderr).toBe(0);
+    expect(server.uploads().map((upload) => upload.sha256)).toEqual([sha256(Buffer.from(newer))]);
   });
 });

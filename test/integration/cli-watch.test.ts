@@ -2,7 +2,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type LifelineServer } from '../../src/server/index.js';
-import { type RunningCommand, startLifeline } from './support/cli.js';
+import { lifelineAsync, type RunningCommand, startLifeline } from './support/cli.js';
 import { tempDir } from './support/queue-fixtures.js';
 import { sleep, until } from './support/tcp.js';
 import { sha256 } from './support/upload-fixtures.js';
@@ -80,4 +80,15 @@ describe('lifeline watch', () => {
     await until(() => running.uploads().length === 12, 10_000, 'the changed file');
     expect(running.uploads().at(-1)?.sha256).toBe(sha256(Buffer.from('changed after the restart')));
   }, 90_000);
+
+  it('refuses an endpoint that is not an http(s) URL, and a polling interval under 100 ms', async () => {
+    const directory = tempDir('lifeline-watched-');
+    const env = { LIFELINE_HOME: tempDir('lifeline-home-') };
+    const badEndpoint = await lifelineAsync(['watch', directory, '--to', 'ftp://host/files/'], { env });
+    expect(badEndpoint.status).toBe(2);
+    expect(badEndpoint.stderr).toContain('--to must be the http(s) URL of a tus endpoint');
+    const busy = await lifelineAsync(['watch', directory, '--interval', '0'], { env });
+    expect(busy.status).toBe(2);
+    expect(busy.stderr).toContain("--interval: at least 100ms, not '0'");
+  });
 });

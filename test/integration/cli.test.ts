@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lifeline, ROOT } from './support/cli.js';
+import { SqliteQueueStore } from '../../src/node/sqlite-queue-store.js';
+import { OperationQueue } from '../../src/queue/operation-queue.js';
+import { lifeline, ROOT, startLifeline } from './support/cli.js';
+import { postOperations, tempDir } from './support/queue-fixtures.js';
+import { until } from './support/tcp.js';
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
@@ -19,11 +23,28 @@ describe('lifeline command', () => {
     }
   });
 
-  it('prints a command’s own help', () => {
-    const result = lifeline(['chaos', '--help']);
-    expect(result.status).toBe(0);
-    expect(result.stdout).toContain('Usage: lifeline chaos --upstream <host:port>');
+  it('prints a command’s own help, also as `lifeline help <command>`', () => {
+    for (const args of [
+      ['chaos', '--help'],
+      ['help', 'chaos'],
+    ]) {
+      const result = lifeline(args);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain('Usage: lifeline chaos --upstream <host:port>');
+    }
   });
+
+  it('stops quietly, exit 0, when its reader goes away early (`| head`)', async () => {
+    const home = tempDir('lifeline-home-');
+    const queue = new OperationQueue({ store: new SqliteQueueStore({ path: join(home, 'queue.db') }) });
+    await queue.enqueueMany(postOperations('http://127.0.0.1:9/ops/x', 3000)); // a listing of ~200 KB
+    await queue.close();
+    const listing = startLifeline(['queue', 'list', '--limit', '3000'], { env: { LIFELINE_HOME: home } });
+    await until(() => listing.lines.length > 0, 30_000, 'the first lines');
+    listing.child.stdout?.destroy(); // as `head` does once it has its lines
+    expect(await listing.exited).toBe(0);
+    expect(listing.stderr()).toBe('');
+  }, 60_000);
 
   it('refuses an unknown command or option with exit code 2 and a hint', () => {
     expect(lifeline(['frobnicate'])).toMatchObject({

@@ -5,7 +5,15 @@ import type { Runtime } from '../../node/runtime.js';
 import { httpOperation } from '../../queue/http-operation.js';
 import { ITEM_STATUSES, type ItemStatus, type QueueItem } from '../../queue/types.js';
 import { agentStatus } from '../agent-status.js';
-import { type Command, EXIT, parsePriority, takeConfigOption, UsageError, withRuntime } from '../command.js';
+import {
+  type Command,
+  EXIT,
+  parseCount,
+  parsePriority,
+  takeConfigOption,
+  UsageError,
+  withRuntime,
+} from '../command.js';
 import { describeItem } from '../describe-item.js';
 import { type Output, paint, table } from '../output.js';
 import { reportQueue } from '../queue-events.js';
@@ -139,7 +147,7 @@ const SUBCOMMANDS: Record<string, Handler> = {
     }
     const items = await runtime.queue.list({
       ...(values.status === undefined ? {} : { status: values.status as ItemStatus }),
-      limit: Number(values.limit),
+      limit: parseCount('--limit', values.limit),
     });
     if (values.json) {
       output.json(items);

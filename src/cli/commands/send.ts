@@ -7,7 +7,7 @@ import { followUploads } from '../follow-uploads.js';
 import { interruption, pause } from '../interrupt.js';
 import type { Output } from '../output.js';
 import { reportQueue } from '../queue-events.js';
-import { describeQueued, queueUpload, uploadFlags } from '../upload-queueing.js';
+import { describeQueued, endpointFlag, queueUpload, uploadFlags } from '../upload-queueing.js';
 
 const HELP = `lifeline send — upload files, resumably
 
@@ -16,7 +16,8 @@ Usage: lifeline send <file...> [--to <tus endpoint>] [--priority N] [--limit <ra
 Queues each file for a resumable (tus) upload: the agent sends it when the link is up, resuming from the
 last byte the server acknowledged after any drop, stall or restart. The same unchanged file is queued once.
 
-  --to <url>        tus endpoint (default: transfer.endpoint, or <server>/files/)
+  --to <url>        tus endpoint (default: transfer.endpoint, or <server>/files/); on another host
+                    than the configured server, --wait judges the link by this endpoint
   --priority N      higher goes first (default 0)
   --limit <rate>    this upload's bandwidth, e.g. 2mbit, 256KB/s
   --wait            upload now, with a progress bar per file, until done (exit 1 if any failed)
@@ -42,31 +43,37 @@ export const sendCommand: Command = {
     if (positionals.length === 0)
       throw new UsageError('send needs at least one file, e.g. lifeline send notes.pdf --wait');
     const flags = uploadFlags(values);
-    return withRuntime(values.config, async (runtime) => {
-      const endpoint = values.to ?? runtime.uploadEndpoint;
-      const ids: number[] = [];
-      for (const path of positionals) {
-        // A file named on the command line that is not there is a usage error; a store failure is not.
-        const queued = await queueUpload(runtime, path, { endpoint, ...flags }).catch((error: unknown) => {
-          throw error instanceof SourceMissingError ? new UsageError(error.message) : error;
-        });
-        ids.push(queued.item.id);
-        if (values.json)
-          output.json({
-            event: queued.fresh ? 'queued' : 'known',
-            id: queued.item.id,
-            file: path,
-            status: queued.item.status,
+    const to = endpointFlag(values.to);
+    const link = to === undefined ? {} : { linkProbeUrl: to };
+    return withRuntime(
+      values.config,
+      async (runtime) => {
+        const endpoint = to ?? runtime.uploadEndpoint;
+        const ids: number[] = [];
+        for (const path of positionals) {
+          // A file named on the command line that is not there is a usage error; a store failure is not.
+          const queued = await queueUpload(runtime, path, { endpoint, ...flags }).catch((error: unknown) => {
+            throw error instanceof SourceMissingError ? new UsageError(error.message) : error;
           });
-        else output.line(describeQueued(queued, basename(path)));
-      }
-      if (!values.wait) {
-        if (!values.json)
-          output.line("the agent sends them when the link is up ('lifeline agent'), or use --wait");
-        return EXIT.ok;
-      }
-      return await uploadNow(runtime, ids, output, values.json === true);
-    });
+          ids.push(queued.item.id);
+          if (values.json)
+            output.json({
+              event: queued.fresh ? 'queued' : 'known',
+              id: queued.item.id,
+              file: path,
+              status: queued.item.status,
+            });
+          else output.line(describeQueued(queued, basename(path)));
+        }
+        if (!values.wait) {
+          if (!values.json)
+            output.line("the agent sends them when the link is up ('lifeline agent'), or use --wait");
+          return EXIT.ok;
+        }
+        return await uploadNow(runtime, ids, output, values.json === true);
+      },
+      link,
+    );
   },
 };
 
@@ -98,7 +105,7 @@ async function uploadNow(runtime: Runtime, ids: number[], output: Output, json: 
   if (json) output.json({ event: 'summary', sent, dead, waiting: ids.length - sent - dead });
   else
     output.line(
-      `${sent} of ${ids.length} sent${dead > 0 ? `, ${dead} failed ('lifeline uploads' says why)` : ''}${interrupted ? '; the rest stay queued' : ''}`,
+      `${sent} of ${ids.length} sent${dead > 0 ? `, ${dead} failed ('lifeline uploads' says why)` : ''}${sent + dead < ids.length ? '; the rest stay queued' : ''}`,
     );
   return dead === 0 && sent === ids.length ? EXIT.ok : EXIT.failed;
 }

@@ -9,7 +9,9 @@ import { followUploads } from '../follow-uploads.js';
 import { untilInterrupted } from '../interrupt.js';
 import { eventPrinter, paint } from '../output.js';
 import { reportQueue } from '../queue-events.js';
-import { describeQueued, queueUpload, uploadFlags } from '../upload-queueing.js';
+import { describeQueued, endpointFlag, queueUpload, uploadFlags } from '../upload-queueing.js';
+
+const MIN_INTERVAL_MS = 100;
 
 const HELP = `lifeline watch — upload each new or changed file in a directory
 
@@ -48,10 +50,17 @@ export const watchCommand: Command = {
     const flags = uploadFlags(values);
     const settleMs = parseDurationMs(values.settle as string, '--settle');
     const intervalMs = parseDurationMs(values.interval as string, '--interval');
+    // Each look lists the directory: more often than ten times a second only burns a core.
+    if (intervalMs < MIN_INTERVAL_MS)
+      throw new UsageError(`--interval: at least ${MIN_INTERVAL_MS}ms, not '${values.interval}'`);
     const json = values.json === true;
 
-    const runtime = await openRuntime({ configPath: values.config });
-    const endpoint = values.to ?? runtime.uploadEndpoint;
+    const to = endpointFlag(values.to);
+    const runtime = await openRuntime({
+      configPath: values.config,
+      ...(to === undefined ? {} : { linkProbeUrl: to }),
+    });
+    const endpoint = to ?? runtime.uploadEndpoint;
     const watcher = new DirectoryWatcher(directory, {
       settleMs,
       intervalMs,

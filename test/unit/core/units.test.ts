@@ -29,6 +29,7 @@ describe('units', () => {
     expect(parseDurationMs('250ms')).toBe(250);
     expect(parseDurationMs('2s')).toBe(2000);
     expect(parseDurationMs('1.5m')).toBe(90_000);
+    expect(parseDurationMs('7d')).toBe(7 * 24 * 3_600_000); // as `health failures --since 7d` is written
   });
 
   it('refuses what it cannot read, saying what would work', () => {
@@ -38,7 +39,7 @@ describe('units', () => {
     );
     expect(() => parseBytesPerSecond('0')).toThrow(/positive rate/);
     expect(() => parseBytes('-5')).toThrow(/cannot read '-5'/);
-    expect(() => parseDurationMs('soon')).toThrow(/like 500, 250ms, 2s or 1m/);
+    expect(() => parseDurationMs('soon')).toThrow(/like 500, 250ms, 2s, 1m, 1h or 7d/);
   });
 
   it('formats sizes', () => {
