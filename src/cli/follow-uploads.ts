@@ -24,12 +24,13 @@ export function followUploads(runtime: Runtime, output: Output, json: boolean): 
       const stops = [
         upload.on('progress', (progress) => {
           if (json) return say('progress', progress);
-          const share = progress.totalBytes === 0 ? 1 : progress.bytesAcknowledged / progress.totalBytes;
+          // How far the bytes sent reach: on a slow link one chunk is acknowledged only after minutes.
+          const share = progress.totalBytes === 0 ? 1 : progress.sentUpToBytes / progress.totalBytes;
           const eta = progress.etaMs === undefined ? '' : `  ETA ${formatDuration(progress.etaMs)}`;
           board.set(
             key,
             `${key} ${name}  ${bar(share)} ${String(Math.floor(share * 100)).padStart(3)}%  ` +
-              `${formatBytes(progress.bytesAcknowledged)} / ${formatBytes(progress.totalBytes)}  ` +
+              `${formatBytes(progress.sentUpToBytes)} / ${formatBytes(progress.totalBytes)}  ` +
               `${formatBytes(progress.bytesPerSecond)}/s${eta}${retries > 0 ? `  retries ${retries}` : ''}`,
           );
         }),

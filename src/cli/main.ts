@@ -57,6 +57,24 @@ Options:
 Exit codes: 0 success, 1 the work failed, 2 bad usage.`;
 }
 
+/**
+ * `--priority -5` as `--priority=-5`: node's parseArgs takes `-5` for an option and refuses the pair as
+ * ambiguous. No option of ours is a short flag named by a digit, so a digit after the dash is a value.
+ */
+function joinNegativeValues(args: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--') return [...joined, ...args.slice(i)];
+    const next = args[i + 1];
+    if (arg.startsWith('--') && !arg.includes('=') && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else joined.push(arg);
+  }
+  return joined;
+}
+
 export async function main(argv: string[], output: Output = createOutput()): Promise<number> {
   const [first, ...rest] = argv;
   if (first === '--version' || first === '-v') {
@@ -84,7 +102,7 @@ export async function main(argv: string[], output: Output = createOutput()): Pro
     return EXIT.ok;
   }
   try {
-    return await command.run(rest, output);
+    return await command.run(joinNegativeValues(rest), output);
   } catch (error) {
     // Bad arguments (ours, node's parseArgs, or an option a library refused) are usage errors.
     const usage =

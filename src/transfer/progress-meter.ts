@@ -16,7 +16,12 @@ export class ProgressMeter {
   }
 
   /** The event to emit now, or undefined when the last one was too recent (unless `force`). */
-  next(sent: number, acknowledged: number, force: boolean): UploadEvents['progress'] | undefined {
+  next(
+    sent: number,
+    acknowledged: number,
+    sentUpTo: number,
+    force: boolean,
+  ): UploadEvents['progress'] | undefined {
     const nowMs = this.clock.now();
     const last = this.last;
     if (!force && nowMs - last.atMs < EVERY_MS) return undefined;
@@ -29,6 +34,7 @@ export class ProgressMeter {
     return {
       bytesSent: sent,
       bytesAcknowledged: acknowledged,
+      sentUpToBytes: sentUpTo,
       totalBytes: this.totalBytes,
       bytesPerSecond,
       // No estimate from a rate of nearly nothing: it would promise years.

@@ -55,6 +55,8 @@ export class ResumableUpload extends Emitter<UploadEvents> {
   private uploadUrl: string | undefined;
   private acknowledged = 0;
   private sent = 0;
+  /** Bytes the PATCH in flight has sent (for `sentUpToBytes`). */
+  private patchSent = 0;
   private readonly meter: ProgressMeter;
   private capabilities: TusCapabilities | undefined;
 
@@ -284,6 +286,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
         headers,
         body: throttledSlices(chunk, this.throttles, controller.signal, watchdog, (bytes) => {
           this.sent += bytes;
+          this.patchSent += bytes;
           lastByteMs = this.preciseNow();
           this.progress(false);
         }),
@@ -319,6 +322,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
         : error;
     } finally {
       watchdog.stop();
+      this.patchSent = 0;
       // A server may answer before reading the whole body: stop feeding it, the chunk's buffer is reused.
       controller.abort(new DOMException('the PATCH has been answered', 'AbortError'));
       dispose();
@@ -332,7 +336,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
 
   private progress(force: boolean): void {
     if (!this.listening('progress')) return;
-    const event = this.meter.next(this.sent, this.acknowledged, force);
+    const event = this.meter.next(this.sent, this.acknowledged, this.acknowledged + this.patchSent, force);
     if (event) this.emit('progress', event);
   }
 

@@ -16,8 +16,14 @@ export interface UploadEvents {
   /** Continued from the server's offset: after a restart, or after a failure. */
   resumed: { url: string; offset: number; reason: 'restart' | 'retry' };
   progress: {
+    /** Every byte sent so far, those sent again after a failure included. */
     bytesSent: number;
     bytesAcknowledged: number;
+    /**
+     * How far into the file the bytes sent reach: the acknowledged offset plus what the PATCH in flight
+     * has sent. What a progress bar shows — on a slow link a chunk takes minutes to be acknowledged.
+     */
+    sentUpToBytes: number;
     totalBytes: number;
     bytesPerSecond: number;
     etaMs?: number;

@@ -149,6 +149,10 @@ describe('lifeline queue', () => {
       expect(listed.stderr).toContain(`--limit: use a whole number of at least 1, not '${limit}'`);
     }
     expect((await run('queue', 'purge', '--older-than', '1d')).status).toBe(0); // as its help shows
+    const negative = await run('queue', 'add', '/ops/low', '--priority', '-5');
+    expect(negative.status, negative.stderr).toBe(0); // written the plain way, not only as --priority=-5
+    const listed = JSON.parse((await run('queue', 'list', '--json')).stdout) as Array<{ priority: number }>;
+    expect(listed.map((item) => item.priority)).toContain(-5);
     expect((await run('queue', 'frobnicate')).stderr).toContain("unknown queue command 'frobnicate'");
     expect((await run('queue', 'remove', 'x')).stderr).toContain('queue remove needs an item id');
   });

@@ -278,6 +278,26 @@ describe('ResumableUpload', () => {
     expect(result.value?.size).toBe(512 * KiB);
   });
 
+  it('reports progress within a chunk, before the server acknowledges it', async () => {
+    const { clock, upload } = await setup(200 * KiB, { chunkSizeBytes: 128 * KiB, bytesPerSecond: 64 * KiB });
+    const events: Array<{ sentUpTo: number; acknowledged: number; sent: number }> = [];
+    upload.on('progress', (p) =>
+      events.push({ sentUpTo: p.sentUpToBytes, acknowledged: p.bytesAcknowledged, sent: p.bytesSent }),
+    );
+    const result = track(upload.start());
+    await clock.advance(1000); // a second into the first 128 KiB chunk, at 64 KiB/s
+    const midChunk = events.at(-1);
+    expect(midChunk?.acknowledged).toBe(0);
+    expect(midChunk?.sentUpTo).toBeGreaterThan(32 * KiB);
+    expect(midChunk?.sentUpTo).toBeLessThanOrEqual(128 * KiB);
+    expect(midChunk?.sentUpTo).toBe(midChunk?.sent); // nothing sent twice yet
+    await clock.runAll();
+    expect(result.value?.size).toBe(200 * KiB);
+    expect(events.at(-1)).toMatchObject({ sentUpTo: 200 * KiB, acknowledged: 200 * KiB });
+    // Never behind what the server has, never past the file.
+    expect(events.every((e) => e.sentUpTo >= e.acknowledged && e.sentUpTo <= 200 * KiB)).toBe(true);
+  });
+
   it('shares a global limit between uploads', async () => {
     const clock = new FakeClock();
     const shared = new ByteThrottle({ bytesPerSecond: 100 * KiB, clock });
