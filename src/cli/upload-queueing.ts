@@ -1,5 +1,7 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { formatBytes, parseBytesPerSecond } from '../core/units.js';
-import { FileSource } from '../node/file-source.js';
+import { FileSource, SourceMissingError } from '../node/file-source.js';
 import type { Runtime } from '../node/runtime.js';
 import { type UploadOperation, uploadOperation } from '../node/upload-operation.js';
 import type { QueueItem } from '../queue/types.js';
@@ -24,6 +26,10 @@ export async function queueUpload(
 ): Promise<QueuedUpload> {
   const source = await FileSource.open(path);
   await source.close();
+  // Refused now, not when the agent gets to it: a file this user cannot read would only go dead later.
+  await access(source.path, constants.R_OK).catch((error: unknown) => {
+    throw new SourceMissingError(source.path, error);
+  });
   const operation = uploadOperation(source.path, options.endpoint, {
     ...(options.bytesPerSecond === undefined ? {} : { bytesPerSecond: options.bytesPerSecond }),
   });

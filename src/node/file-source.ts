@@ -98,9 +98,16 @@ export class FileSource implements ByteSource {
 /** The file is gone: nothing can make this upload succeed (a permanent failure: the dead letter). */
 export class SourceMissingError extends LifelineError {
   constructor(path: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    const what =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES'
+          ? 'cannot be read (permission denied)'
+          : 'cannot be read';
     super(
       'SOURCE_MISSING',
-      `${path} no longer exists (or cannot be read), so it cannot be uploaded: ${(cause as Error).message}`,
+      `${path} ${what}, so it cannot be uploaded: ${(cause as Error).message}`,
       { kind: 'permanent', retryable: false, serviceFault: false },
       { cause },
     );

@@ -24,7 +24,7 @@ describe('lifeline send', () => {
 
     const missing = await lifelineAsync(['send', 'nowhere.bin'], { cwd, env });
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toContain('nowhere.bin');
+    expect(missing.stderr).toContain('nowhere.bin does not exist, so it cannot be uploaded');
     expect(missing.stderr).toContain("Run 'lifeline send --help' for usage.");
   });
 });

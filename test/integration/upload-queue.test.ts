@@ -73,7 +73,7 @@ describe('uploads in the queue', () => {
     const dead = await queue.get(deletedItem?.id ?? -1);
     expect(dead?.status).toBe('dead');
     expect(dead?.deadReason).toMatch(
-      /deleted\.bin no longer exists \(or cannot be read\), so it cannot be uploaded/,
+      /deleted\.bin does not exist, so it cannot be uploaded/,
     );
     const received = rig.server
       .uploads()
