@@ -72,9 +72,7 @@ describe('uploads in the queue', () => {
     expect((await queue.get(changedItem?.id ?? -1))?.status).toBe('completed');
     const dead = await queue.get(deletedItem?.id ?? -1);
     expect(dead?.status).toBe('dead');
-    expect(dead?.deadReason).toMatch(
-      /deleted\.bin does not exist, so it cannot be uploaded/,
-    );
+    expect(dead?.deadReason).toMatch(/deleted\.bin does not exist, so it cannot be uploaded/);
     const received = rig.server
       .uploads()
       .map((upload) => upload.sha256)
