@@ -24,6 +24,34 @@ function setup(options: Partial<OperationQueueOptions> = {}) {
   return { clock, store, queue };
 }
 
+/** An item another process claimed (and then died holding): inserted, and claimed by `owner`. */
+async function claimedElsewhere(store: MemoryQueueStore, owner: string, payload: number, nowMs: number) {
+  await store.insert([
+    {
+      kind: 'op',
+      payload,
+      priority: 0,
+      idempotencyKey: `elsewhere-${payload}`,
+      maxAttempts: 5,
+      nextAttemptAtMs: 0,
+      createdAtMs: 0,
+    },
+  ]);
+  await store.claim({ nowMs, limit: 1, owner, leaseUntilMs: nowMs + 10_000_000, kinds: ['op'] });
+}
+
+/** Starts `queue` with an `op` handler, recording the payloads it ran and the recoveries it reported. */
+function startRecording(queue: OperationQueue): { ran: number[]; recovered: number[] } {
+  const ran: number[] = [];
+  const recovered: number[] = [];
+  queue.handle('op', async (payload: number) => {
+    ran.push(payload);
+  });
+  queue.on('recovered', (event) => recovered.push(event.count));
+  queue.start();
+  return { ran, recovered };
+}
+
 describe('OperationQueue', () => {
   it('returns at once from enqueue, then runs by priority, first in first out among equals', async () => {
     const { clock, queue } = setup({ maxConcurrency: 1 });
@@ -286,31 +314,8 @@ describe('OperationQueue', () => {
 
   it('recovers items a crashed worker left running, when it opens the store', async () => {
     const { clock, store, queue } = setup({ isOwnerAlive: (owner) => owner !== 'crashed-process' });
-    await store.insert([
-      {
-        kind: 'op',
-        payload: 1,
-        priority: 0,
-        idempotencyKey: 'k',
-        maxAttempts: 5,
-        nextAttemptAtMs: 0,
-        createdAtMs: 0,
-      },
-    ]);
-    await store.claim({
-      nowMs: 0,
-      limit: 1,
-      owner: 'crashed-process',
-      leaseUntilMs: 10_000_000,
-      kinds: ['op'],
-    });
-    const ran: number[] = [];
-    queue.handle('op', async (payload: number) => {
-      ran.push(payload);
-    });
-    const recovered: number[] = [];
-    queue.on('recovered', (event) => recovered.push(event.count));
-    queue.start();
+    await claimedElsewhere(store, 'crashed-process', 1, 0);
+    const { ran, recovered } = startRecording(queue);
     await clock.advance(10);
     expect(recovered).toEqual([1]);
     expect(ran).toEqual([1]);
@@ -322,33 +327,10 @@ describe('OperationQueue', () => {
       isOwnerAlive: (owner) => !dead.has(owner),
       recoverIntervalMs: 10_000,
     });
-    const ran: number[] = [];
-    queue.handle('op', async (payload: number) => {
-      ran.push(payload);
-    });
-    const recovered: number[] = [];
-    queue.on('recovered', (event) => recovered.push(event.count));
-    queue.start();
+    const { ran, recovered } = startRecording(queue);
     await clock.advance(10);
     // Another process (a `send --wait`) claims an item, then is killed while this queue keeps running.
-    await store.insert([
-      {
-        kind: 'op',
-        payload: 8,
-        priority: 0,
-        idempotencyKey: 'other',
-        maxAttempts: 5,
-        nextAttemptAtMs: 0,
-        createdAtMs: 0,
-      },
-    ]);
-    await store.claim({
-      nowMs: clock.now(),
-      limit: 1,
-      owner: 'send-process',
-      leaseUntilMs: clock.now() + 60_000,
-      kinds: ['op'],
-    });
+    await claimedElsewhere(store, 'send-process', 8, clock.now());
     dead.add('send-process');
     await clock.advance(5_000);
     expect(ran).toEqual([]); // not yet: the next look is due 10 s after the first, at the start
