@@ -57,7 +57,7 @@ export function followUploads(runtime: Runtime, output: Output, json: boolean): 
         upload.on('waitingForLink', () => {
           if (!json)
             board.note(
-              `${paint(output, 'grey', clockTime())} ${key} ${name}: waiting for the link (${runtime.linkUrl} does not answer)`,
+              `${paint(output, 'grey', clockTime())} ${key} ${name}: waiting for the link (${runtime.linkUrl} is unreachable or failing)`,
             );
         }),
         upload.on('completed', (result) => {

@@ -88,6 +88,10 @@ export async function main(argv: string[], output: Output = createOutput()): Pro
   if (first === 'help') {
     // `lifeline help send` is `lifeline send --help`.
     const named = COMMANDS.find((candidate) => candidate.name === rest[0]);
+    if (rest[0] !== undefined && !named) {
+      output.error(`lifeline: no command '${rest[0]}'\nRun 'lifeline --help' for the commands there are.`);
+      return EXIT.usage;
+    }
     output.line(named ? named.help : help());
     return EXIT.ok;
   }
@@ -118,11 +122,14 @@ export async function main(argv: string[], output: Output = createOutput()): Pro
   }
 }
 
-// A reader that stopped early (`lifeline queue list | head`) is no error: stop quietly, as Unix tools do.
+// A reader that stopped early (`lifeline queue list | head`) is no error: the output goes nowhere from
+// then on, and a long-running command (agent, watch, serve) stops as on Ctrl-C — cleanly, its claims put
+// back — instead of dying on an unhandled error.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
-    process.exit(EXIT.ok);
+    stream.write = () => true;
+    process.emit('SIGINT', 'SIGINT');
   });
 }
 process.exitCode = await main(process.argv.slice(2));

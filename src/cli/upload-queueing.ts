@@ -72,7 +72,8 @@ async function dropSuperseded(runtime: Runtime, item: QueueItem): Promise<void> 
   const pending = await runtime.queue.list({ kind: 'upload', status: 'pending', limit: 100_000 });
   for (const older of pending) {
     const payload = older.payload as UploadOperation;
-    if (older.id !== item.id && payload.path === path && payload.endpoint === endpoint)
+    // Only older ones: two versions queued at once must not remove each other.
+    if (older.id < item.id && payload.path === path && payload.endpoint === endpoint)
       await runtime.queue.remove(older.id);
   }
 }

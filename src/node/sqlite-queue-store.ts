@@ -71,8 +71,9 @@ export interface SqliteQueueStoreOptions extends OpenOptions {
 /**
  * The queue on disk, in SQLite. Durability: with `synchronous: 'full'` (the default) an `insert` that has
  * returned is on disk and survives power loss; every state change is one transaction, so a crash at any
- * instant leaves each item pending, running (recovered on the next open), completed or dead — never lost,
- * never half-written. Several processes (the agent and the CLI) may use one file at once.
+ * instant leaves each item pending, running (taken back by the next queue to start, or by a running
+ * queue's next look), completed or dead — never lost, never half-written. Several processes (the agent
+ * and the CLI) may use one file at once.
  */
 export class SqliteQueueStore implements QueueStore {
   readonly path: string;
@@ -284,13 +285,12 @@ export class SqliteQueueStore implements QueueStore {
     });
   }
 
-  async recover(nowMs: number, isOwnerAlive: (owner: string) => boolean, holder?: string) {
+  async recover(nowMs: number, isOwnerAlive: (owner: string) => boolean, options: { lapsed?: boolean } = {}) {
     return this.db
       .transaction(() => {
         const recovery: Recovery = { requeued: 0, buried: [] };
         for (const row of this.statements.running.all() as Row[]) {
-          if (holder !== undefined && row.owner === holder) continue;
-          const lapsed = (row.lease_until ?? 0) < nowMs;
+          const lapsed = options.lapsed !== false && (row.lease_until ?? 0) < nowMs;
           if (!lapsed && row.owner !== null && isOwnerAlive(row.owner)) continue;
           const reason = row.attempts >= row.max_attempts ? outOfAttemptsReason(row.attempts) : null;
           this.statements.unclaim.run({ id: row.id, now: nowMs, reason });

@@ -16,7 +16,7 @@ export {
   type RunHandle,
 } from './operation-queue.js';
 export { decideOutcome, type Outcome } from './outcome.js';
-export type { ClaimRequest, QueueStore } from './store.js';
+export type { AheadOutcome, ClaimRequest, QueueStore, Recovery } from './store.js';
 export type {
   EnqueueOptions,
   ItemError,

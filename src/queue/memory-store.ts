@@ -104,11 +104,11 @@ export class MemoryQueueStore implements QueueStore {
     }
   }
 
-  async recover(nowMs: number, isOwnerAlive: (owner: string) => boolean, holder?: string) {
+  async recover(nowMs: number, isOwnerAlive: (owner: string) => boolean, options: { lapsed?: boolean } = {}) {
     const recovery: Recovery = { requeued: 0, buried: [] };
     for (const item of this.items.values()) {
-      if (item.status !== 'running' || (holder !== undefined && item.owner === holder)) continue;
-      const lapsed = (item.leaseUntilMs ?? 0) < nowMs;
+      if (item.status !== 'running') continue;
+      const lapsed = options.lapsed !== false && (item.leaseUntilMs ?? 0) < nowMs;
       if (!lapsed && item.owner !== undefined && isOwnerAlive(item.owner)) continue;
       delete item.owner;
       delete item.leaseUntilMs;

@@ -36,8 +36,8 @@ export interface OperationQueueOptions {
   /** How often an idle worker looks for items other processes added. Default 1 s. */
   pollIntervalMs?: number;
   /**
-   * How often a started queue takes back items other processes left running — at once if `isOwnerAlive`
-   * says their process is gone, else once their claim lapses. Also done when the queue starts. Default 10 s.
+   * How often a started queue takes back items that processes `isOwnerAlive` says are gone left running
+   * (a killed `send --wait`). When it starts it also takes back claims that lapsed. Default 10 s.
    */
   recoverIntervalMs?: number;
 }

@@ -81,10 +81,16 @@ export interface QueueStore {
   /**
    * Takes back `running` items whose claim has lapsed, or whose owner `isOwnerAlive` says is gone (a
    * crashed process): to `pending`, or to dead letter when their attempts have reached `maxAttempts`. The
-   * attempt they were on stays counted (if the claim counted it: not for items claimed ahead). Items held
-   * by `holder` are left alone, lapsed or not: that worker is the caller, and it knows what it runs.
+   * attempt they were on stays counted (if the claim counted it: not for items claimed ahead).
+   * `lapsed: false` (a running queue's sweeps) takes back only items whose owner is gone: a live owner's
+   * lapsed claim may still be running (a laptop that slept, a renewal the disk refused), and taking it back
+   * would run the item twice at once.
    */
-  recover(nowMs: number, isOwnerAlive: (owner: string) => boolean, holder?: string): Promise<Recovery>;
+  recover(
+    nowMs: number,
+    isOwnerAlive: (owner: string) => boolean,
+    options?: { lapsed?: boolean },
+  ): Promise<Recovery>;
   get(id: number): Promise<QueueItem | undefined>;
   list(filter?: ListFilter): Promise<QueueItem[]>;
   counts(): Promise<QueueCounts>;

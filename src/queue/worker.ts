@@ -84,6 +84,7 @@ export class Worker {
     if (this.active) return;
     this.active = true;
     this.stopping = false;
+    this.recoveredAtMs = Number.NEGATIVE_INFINITY; // a queue that starts takes back what lapsed, too
     this.loopDone = this.loop();
   }
 
@@ -113,12 +114,12 @@ export class Worker {
 
   /**
    * Takes back what a stopped process left running: to pending, or to dead letter if out of attempts.
-   * Never this worker's own items (see `recoverIntervalMs`).
+   * `sweep`: a running queue's look (see `recoverIntervalMs`), which leaves lapsed claims of live owners.
    */
-  async recover(): Promise<void> {
-    const { store, clock, isOwnerAlive, emit, owner } = this.settings;
+  async recover(sweep = false): Promise<void> {
+    const { store, clock, isOwnerAlive, emit } = this.settings;
     this.recoveredAtMs = clock.now();
-    const { requeued, buried } = await store.recover(clock.now(), isOwnerAlive, owner);
+    const { requeued, buried } = await store.recover(clock.now(), isOwnerAlive, { lapsed: !sweep });
     if (requeued > 0) emit('recovered', { count: requeued });
     for (const item of buried) emit('dead', { item, reason: item.deadReason ?? '' });
   }
@@ -160,7 +161,7 @@ export class Worker {
       try {
         // At the start, and now and then: another process (a killed `send --wait`) may have died since.
         if (this.settings.clock.now() - this.recoveredAtMs >= this.settings.recoverIntervalMs)
-          await this.recover();
+          await this.recover(this.recoveredAtMs !== Number.NEGATIVE_INFINITY);
         // Another process may pause the queue: re-read the flag, but at most once per poll interval.
         if (this.settings.clock.now() - pausedReadAtMs >= this.settings.pollIntervalMs) {
           pausedReadAtMs = this.settings.clock.now();

@@ -221,13 +221,15 @@ export function describeQueueStore(
       expect(await store.recover(2000, () => true)).toEqual({ requeued: 0, buried: [] });
     });
 
-    it('leaves the caller’s own items alone when it recovers, even with their claim lapsed', async () => {
+    it('in a sweep (lapsed: false), takes back only the items of owners that are gone', async () => {
       const ids = (await store.insert([item(), item()])).map((r) => r.item.id);
-      await claim({ limit: 1, owner: 'me', leaseUntilMs: 1500 });
-      await claim({ limit: 1, owner: 'other', leaseUntilMs: 1500 });
-      expect(await store.recover(2000, () => true, 'me')).toEqual({ requeued: 1, buried: [] });
+      await claim({ limit: 1, owner: 'asleep', leaseUntilMs: 1500 }); // lapsed, but its process lives
+      await claim({ limit: 1, owner: 'killed', leaseUntilMs: 99_000 });
+      const alive = (owner: string) => owner !== 'killed';
+      expect(await store.recover(2000, alive, { lapsed: false })).toEqual({ requeued: 1, buried: [] });
       const statuses = await Promise.all(ids.map(async (id) => (await store.get(id))?.status));
       expect(statuses).toEqual(['running', 'pending']);
+      expect(await store.recover(2000, alive)).toEqual({ requeued: 1, buried: [] }); // when a queue starts
     });
 
     it('recovers an item whose stopped attempt was its last into dead letter, with the reason', async () => {

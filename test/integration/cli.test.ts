@@ -32,6 +32,10 @@ describe('lifeline command', () => {
       expect(result.status).toBe(0);
       expect(result.stdout).toContain('Usage: lifeline chaos --upstream <host:port>');
     }
+    expect(lifeline(['help', 'frobnicate'])).toMatchObject({
+      status: 2,
+      stderr: expect.stringContaining("no command 'frobnicate'"),
+    });
   });
 
   it('stops quietly, exit 0, when its reader goes away early (`| head`)', async () => {

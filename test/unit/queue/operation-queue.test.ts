@@ -25,7 +25,13 @@ function setup(options: Partial<OperationQueueOptions> = {}) {
 }
 
 /** An item another process claimed (and then died holding): inserted, and claimed by `owner`. */
-async function claimedElsewhere(store: MemoryQueueStore, owner: string, payload: number, nowMs: number) {
+async function claimedElsewhere(
+  store: MemoryQueueStore,
+  owner: string,
+  payload: number,
+  nowMs: number,
+  leaseMs = 10_000_000,
+) {
   await store.insert([
     {
       kind: 'op',
@@ -37,7 +43,7 @@ async function claimedElsewhere(store: MemoryQueueStore, owner: string, payload:
       createdAtMs: 0,
     },
   ]);
-  await store.claim({ nowMs, limit: 1, owner, leaseUntilMs: nowMs + 10_000_000, kinds: ['op'] });
+  await store.claim({ nowMs, limit: 1, owner, leaseUntilMs: nowMs + leaseMs, kinds: ['op'] });
 }
 
 /** Starts `queue` with an `op` handler, recording the payloads it ran and the recoveries it reported. */
@@ -332,11 +338,14 @@ describe('OperationQueue', () => {
     // Another process (a `send --wait`) claims an item, then is killed while this queue keeps running.
     await claimedElsewhere(store, 'send-process', 8, clock.now());
     dead.add('send-process');
+    // And a live process whose claim lapsed (it slept): it may still be running its item — left alone.
+    await claimedElsewhere(store, 'asleep-process', 9, clock.now(), 1_000);
     await clock.advance(5_000);
     expect(ran).toEqual([]); // not yet: the next look is due 10 s after the first, at the start
     await clock.advance(5_100);
     expect(recovered).toEqual([1]);
     expect(ran).toEqual([8]);
+    expect((await store.list({ limit: 10 })).find((item) => item.payload === 9)?.status).toBe('running');
   });
 
   it('stop() lets running attempts finish within the grace time, else puts them back unspent', async () => {
