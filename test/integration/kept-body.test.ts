@@ -202,4 +202,29 @@ describe('a shared read-ahead budget', () => {
     expect(budget.usedBytes).toBe(0);
     for (const socket of sockets) socket.destroy();
   });
+
+  it('gives a body’s held bytes back to the budget when the handler answers without reading it', async () => {
+    const budget = new ReadAheadBudget({ totalBytes: 4 * 1024 * 1024, perBodyBytes: 1024 * 1024 });
+    let answered!: () => void;
+    const done = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
+    const port = await serve(async (req, res) => {
+      const { release } = keptBodyRequest(req, budget);
+      const deadline = Date.now() + 5000; // an early refusal, once some of the body was read ahead
+      while (budget.usedBytes < 512 * 1024 && Date.now() < deadline) await sleep(10);
+      expect(budget.usedBytes).toBeGreaterThanOrEqual(512 * 1024);
+      res.statusCode = 412;
+      res.end();
+      release();
+      answered();
+    });
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.on('error', () => {});
+    socket.write(`PATCH /x HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: ${2 * 1024 * 1024}\r\n\r\n`);
+    socket.write(randomBytes(2 * 1024 * 1024));
+    await done;
+    expect(budget.usedBytes).toBe(0);
+    socket.destroy();
+  });
 });
