@@ -3,9 +3,9 @@ import { access } from 'node:fs/promises';
 import { formatBytes, parseBytesPerSecond } from '../core/units.js';
 import { FileSource, SourceMissingError } from '../node/file-source.js';
 import type { Runtime } from '../node/runtime.js';
-import { type UploadOperation, uploadOperation } from '../node/upload-operation.js';
+import { tusEndpoint, type UploadOperation, uploadOperation } from '../node/upload-operation.js';
 import type { QueueItem } from '../queue/types.js';
-import { parsePriority, UsageError } from './command.js';
+import { parsePriority } from './command.js';
 
 export interface QueuedUpload {
   item: QueueItem;
@@ -50,15 +50,9 @@ export async function queueUpload(
   }
 }
 
-/** `--to` as given: an absolute http(s) URL (normalised), or a usage error that shows one. */
+/** `--to`, checked before anything is queued (a bad one is bad usage, exit 2). */
 export function endpointFlag(to: string | undefined): string | undefined {
-  if (to === undefined) return undefined;
-  const url = URL.canParse(to) ? new URL(to) : undefined;
-  if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
-    throw new UsageError(
-      `--to must be the http(s) URL of a tus endpoint, like http://127.0.0.1:8080/files/; got '${to}'`,
-    );
-  return url.href;
+  return to === undefined ? undefined : tusEndpoint(to, '--to');
 }
 
 /**

@@ -84,10 +84,13 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
   const stateDir = ensureDirectory(stateDirectory(env));
   const clock = options.clock;
   const serverUrl = config.server ?? DEFAULT_SERVER;
-  const elsewhere =
-    options.linkProbeUrl !== undefined && new URL(options.linkProbeUrl).origin !== new URL(serverUrl).origin;
-  const linkUrl =
-    config.probe?.url ?? (elsewhere ? (options.linkProbeUrl as string) : new URL('/health', serverUrl).href);
+  const byEndpoint =
+    config.probe?.url === undefined &&
+    options.linkProbeUrl !== undefined &&
+    new URL(options.linkProbeUrl).origin !== new URL(serverUrl).origin;
+  const linkUrl = byEndpoint
+    ? (options.linkProbeUrl as string)
+    : (config.probe?.url ?? new URL('/health', serverUrl).href);
   const registry = new PolicyRegistry();
   for (const [name, circuit] of Object.entries(config.circuits ?? {})) {
     const { windowCalls, ...rate } = circuit.failureRate ?? { threshold: 0 };
@@ -108,7 +111,7 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
   const connectivity = new ConnectivityMonitor({
     probe: httpProbe({
       url: linkUrl,
-      ...(linkUrl === options.linkProbeUrl ? { isHealthy: (response) => response.status < 500 } : {}),
+      ...(byEndpoint ? { isHealthy: (response) => response.status < 500 } : {}),
     }),
     quality,
     ...(config.probe?.intervalMs === undefined

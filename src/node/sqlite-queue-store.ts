@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Statement, Transaction } from 'better-sqlite3';
-import { outOfAttemptsReason } from '../queue/outcome.js';
+import { recoveredOutOfAttempts } from '../queue/outcome.js';
 import type { AheadOutcome, ClaimRequest, QueueStore, Recovery } from '../queue/store.js';
 import {
   type ItemError,
@@ -124,6 +124,7 @@ export class SqliteQueueStore implements QueueStore {
       ),
       renew: db.prepare("UPDATE items SET lease_until = ? WHERE id = ? AND status = 'running' AND owner = ?"),
       running: db.prepare("SELECT * FROM items WHERE status = 'running'"),
+      anyRunning: db.prepare("SELECT 1 FROM items WHERE status = 'running' LIMIT 1").pluck(),
       // Back to pending, or (given a reason: out of attempts) to dead letter.
       unclaim: db.prepare(
         `UPDATE items SET status = IIF(@reason IS NULL, 'pending', 'dead'), dead_reason = @reason, owner = NULL, lease_until = NULL,
@@ -286,20 +287,23 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   async recover(nowMs: number, isOwnerAlive: (owner: string) => boolean, options: { lapsed?: boolean } = {}) {
-    return this.db
+    const recovery: Recovery = { requeued: 0, buried: [] };
+    // A running queue looks every few seconds: take the write lock only when there is something to take.
+    if (!this.statements.anyRunning.get()) return recovery;
+    this.db
       .transaction(() => {
-        const recovery: Recovery = { requeued: 0, buried: [] };
         for (const row of this.statements.running.all() as Row[]) {
           const lapsed = options.lapsed !== false && (row.lease_until ?? 0) < nowMs;
           if (!lapsed && row.owner !== null && isOwnerAlive(row.owner)) continue;
-          const reason = row.attempts >= row.max_attempts ? outOfAttemptsReason(row.attempts) : null;
+          const reason =
+            recoveredOutOfAttempts({ attempts: row.attempts, maxAttempts: row.max_attempts }) ?? null;
           this.statements.unclaim.run({ id: row.id, now: nowMs, reason });
           if (reason === null) recovery.requeued++;
           else recovery.buried.push(toItem(this.statements.byId.get(row.id) as Row));
         }
-        return recovery;
       })
       .immediate();
+    return recovery;
   }
 
   async get(id: number) {

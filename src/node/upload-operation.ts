@@ -37,15 +37,17 @@ export function uploadOperation(
   endpoint: string,
   options: Omit<UploadOperation, 'path' | 'endpoint'> = {},
 ): UploadOperation {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
+  return { ...options, path: resolve(path), endpoint: tusEndpoint(endpoint, 'upload: endpoint') };
+}
+
+/** `endpoint` as an absolute http(s) URL (normalised), or an error that says what `name` must be. */
+export function tusEndpoint(endpoint: string, name: string): string {
+  const url = URL.canParse(endpoint) ? new URL(endpoint) : undefined;
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
     throw new InvalidOptionError(
-      `upload: '${endpoint}' is not an absolute URL of a tus endpoint (like http://127.0.0.1:8080/files/)`,
+      `${name} must be the http(s) URL of a tus endpoint, like http://127.0.0.1:8080/files/; got '${endpoint}'`,
     );
-  }
-  return { ...options, path: resolve(path), endpoint: url.href };
+  return url.href;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { outOfAttemptsReason } from './outcome.js';
+import { recoveredOutOfAttempts } from './outcome.js';
 import type { AheadOutcome, ClaimRequest, QueueStore, Recovery } from './store.js';
 import {
   ITEM_STATUSES,
@@ -112,12 +112,9 @@ export class MemoryQueueStore implements QueueStore {
       if (!lapsed && item.owner !== undefined && isOwnerAlive(item.owner)) continue;
       delete item.owner;
       delete item.leaseUntilMs;
-      if (item.attempts >= item.maxAttempts) {
-        Object.assign(item, {
-          status: 'dead',
-          deadReason: outOfAttemptsReason(item.attempts),
-          updatedAtMs: nowMs,
-        });
+      const deadReason = recoveredOutOfAttempts(item);
+      if (deadReason !== undefined) {
+        Object.assign(item, { status: 'dead', deadReason, updatedAtMs: nowMs });
         recovery.buried.push(copy(item));
       } else {
         Object.assign(item, { status: 'pending', updatedAtMs: nowMs });

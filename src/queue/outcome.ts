@@ -34,11 +34,15 @@ export function decideOutcome(item: QueueItem, failure: Failure, backoff: Backof
 }
 
 /**
- * Why `recover` buried an item: its last attempt never ended, because its process died (a handler that
- * crashes it, say) or its claim lapsed. Without a limit here such an item would be retried forever.
+ * What `recover` does with a running item it takes back: its dead-letter reason when the attempt left
+ * unfinished (its process died — a handler that crashes it, say — or its claim lapsed) was its last, or
+ * undefined: back to pending. Without this limit such an item would be retried forever.
  */
-export function outOfAttemptsReason(attempts: number): string {
-  return `gave up after ${plural(attempts, 'attempt')}: the last one never finished (its process stopped, or its claim lapsed)`;
+export function recoveredOutOfAttempts(
+  item: Pick<QueueItem, 'attempts' | 'maxAttempts'>,
+): string | undefined {
+  if (item.attempts < item.maxAttempts) return undefined;
+  return `gave up after ${plural(item.attempts, 'attempt')}: the last one never finished (its process stopped, or its claim lapsed)`;
 }
 
 export function toItemError(failure: Failure, nowMs: number): ItemError {

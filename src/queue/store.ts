@@ -33,7 +33,8 @@ export interface Recovery {
   requeued: number;
   /**
    * Out of attempts: the attempt their process (or lapsed claim) left unfinished was their last counted
-   * one. Dead letter, with `outOfAttemptsReason` — so a handler that kills its process is not run forever.
+   * one. Dead letter, with `recoveredOutOfAttempts`'s reason — so a handler that kills its process is not
+   * run forever.
    */
   buried: QueueItem[];
 }

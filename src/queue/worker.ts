@@ -119,7 +119,7 @@ export class Worker {
   async recover(sweep = false): Promise<void> {
     const { store, clock, isOwnerAlive, emit } = this.settings;
     this.recoveredAtMs = clock.now();
-    const { requeued, buried } = await store.recover(clock.now(), isOwnerAlive, { lapsed: !sweep });
+    const { requeued, buried } = await store.recover(this.recoveredAtMs, isOwnerAlive, { lapsed: !sweep });
     if (requeued > 0) emit('recovered', { count: requeued });
     for (const item of buried) emit('dead', { item, reason: item.deadReason ?? '' });
   }

@@ -86,7 +86,9 @@ function keptBody(
   const hold = (chunk: Buffer) => {
     held.push(chunk);
     setHeld(heldBytes + chunk.length);
-    if (readWaiting) deliver();
+    if (readWaiting)
+      deliver(); // which decides whether to read on
+    else readIfAllowed();
   };
   const finish = () => {
     if (ended) return;
@@ -114,7 +116,6 @@ function keptBody(
         req.on('data', (chunk: Buffer) => {
           if (released || ended) return; // drained unread, or read() emitting what finish() took
           hold(chunk);
-          readIfAllowed();
         });
         req.on('end', finish);
         req.on('error', finish); // a reset: keep what arrived (the listener stays, so no error goes unheard)

@@ -33,7 +33,8 @@ export class ReadAheadBudget {
   /** A body now holds `bytes` where it held `before`: a handler took some, or more arrived, or it ended. */
   change(before: number, bytes: number): void {
     this.heldBytes += bytes - before;
-    if (bytes < before && this.waiting.size > 0) {
+    // Waiting bodies were refused because all bodies together held the total: wake them once there is room.
+    if (bytes < before && this.waiting.size > 0 && this.heldBytes < this.totalBytes) {
       for (const wake of [...this.waiting]) wake();
     }
   }
