@@ -23,6 +23,15 @@ export {
   type ServerOptions,
 } from './server.js';
 export {
+  RELAYED_EVENTS,
+  type RelayedEvent,
+  SERVER_THREAD_V8_FLAGS,
+  ServerThread,
+  type ServerThreadInfo,
+  type ServerThreadOptions,
+  startServerThread,
+} from './server-thread.js';
+export {
   CHECKSUM_MISMATCH_STATUS,
   DEFAULT_MAX_UPLOAD_BYTES,
   DEFAULT_UPLOAD_EXPIRATION_MS,

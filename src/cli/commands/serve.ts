@@ -2,10 +2,12 @@ import { parseArgs } from 'node:util';
 import { formatDuration, plural } from '../../core/format.js';
 import { formatBytes, parseBytes, parseDurationMs } from '../../core/units.js';
 import {
-  createServer,
   DEFAULT_MAX_BODY_BYTES,
-  type LifelineServer,
   ListenError,
+  RELAYED_EVENTS,
+  type ServerThread,
+  type ServerThreadInfo,
+  startServerThread,
 } from '../../server/index.js';
 import { type Command, EXIT, UsageError } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
@@ -86,16 +88,18 @@ export const serveCommand: Command = {
     };
     const json = values.json === true;
 
-    const server = createServer({
-      port,
-      host: values.host,
-      dataDir: values.data,
-      synchronous,
-      maxBodyBytes,
-      ...uploadLimits,
-    });
+    const quiet = values.quiet === true;
+    let server: ServerThread;
     try {
-      await server.start();
+      server = await startServerThread({
+        port,
+        host: values.host,
+        dataDir: values.data,
+        synchronous,
+        maxBodyBytes,
+        ...uploadLimits,
+        events: quiet ? ['error'] : RELAYED_EVENTS,
+      });
     } catch (error) {
       if (error instanceof ListenError && (error.code === 'EADDRINUSE' || error.code === 'EACCES')) {
         const why =
@@ -107,24 +111,26 @@ export const serveCommand: Command = {
       }
       throw error;
     }
-    banner(server, output, json);
-    report(server, output, json, values.quiet === true);
-    await untilInterrupted();
-    const operations = server.operationCount;
-    await server.stop();
-    if (json)
-      output.json({
-        event: 'closed',
-        at: new Date().toISOString(),
-        operations,
-        uploads: server.uploads().length,
-      });
-    else output.line(`stopped; ${plural(operations, 'operation')} in ${server.databasePath}`);
+    banner(server.info, output, json);
+    report(server, output, json, quiet);
+    const died = await Promise.race([
+      untilInterrupted().then(() => undefined),
+      server.ended.catch((error) => error),
+    ]);
+    if (died !== undefined) {
+      output.error(
+        `lifeline serve: the server stopped: ${died instanceof Error ? died.message : String(died)}`,
+      );
+      return EXIT.failed;
+    }
+    const { operations, uploads } = await server.stop();
+    if (json) output.json({ event: 'closed', at: new Date().toISOString(), operations, uploads });
+    else output.line(`stopped; ${plural(operations, 'operation')} in ${server.info.databasePath}`);
     return EXIT.ok;
   },
 };
 
-function banner(server: LifelineServer, output: Output, json: boolean): void {
+function banner(server: ServerThreadInfo, output: Output, json: boolean): void {
   if (json) {
     output.json({
       event: 'listening',
@@ -158,7 +164,7 @@ function banner(server: LifelineServer, output: Output, json: boolean): void {
   output.line(paint(output, 'grey', 'Ctrl-C to stop.'));
 }
 
-function report(server: LifelineServer, output: Output, json: boolean, quiet: boolean): void {
+function report(server: ServerThread, output: Output, json: boolean, quiet: boolean): void {
   const say = eventPrinter(output, json);
   if (!quiet) {
     server.on('operation', ({ id, kind, idempotencyKey, replayed }) => {
@@ -186,7 +192,7 @@ function report(server: LifelineServer, output: Output, json: boolean, quiet: bo
 }
 
 /** One line (or JSON event) per finished, rejected or expired upload. */
-function reportUploads(server: LifelineServer, output: Output, say: EventPrinter): void {
+function reportUploads(server: ServerThread, output: Output, say: EventPrinter): void {
   server.on('upload', ({ id, filename, size, sha256, verified, path }) => {
     const check = verified
       ? paint(output, 'green', 'sha256 verified')
