@@ -17,6 +17,10 @@ describe('lifeline demo', () => {
       'recovery',
     ]);
     expect(events.some((event) => event.event === 'link' && event.state === 'offline')).toBe(true);
+    // The act of 429s says why nothing moves: one line per answer, with the wait it asked for.
+    const pushbacks = events.filter((event) => event.event === 'pushback');
+    expect(pushbacks.length).toBeGreaterThan(0);
+    expect(pushbacks[0]).toMatchObject({ status: 429, retryAfterSeconds: 2 });
     const report = events.find((event) => event.event === 'report') as {
       ok: boolean;
       operations: { queued: number; delivered: number; lost: number; duplicates: number };

@@ -16,7 +16,7 @@ const HELP = `lifeline demo — watch lifeline keep work flowing through a bad l
 Usage: lifeline demo [--quick] [--json]
 
 Starts lifeline's server, a chaos proxy in front of it, and the agent (queue and uploads) — the real
-components, on this machine, in a temporary directory — then plays a story of about a minute: a healthy
+components, on this machine, in a temporary directory — then plays a story of about 45 seconds: a healthy
 link; 30% of connections reset; a total outage while work keeps being queued; 429s with Retry-After;
 recovery. It ends with a report: operations delivered and duplicates at the server (must be zero), bytes
 re-sent against the bytes of the files, time from recovery to drain, and the breaker's transitions.
@@ -143,6 +143,14 @@ function follow(
       { id: item.id },
     );
   });
+  // Without a line of its own, the act of 429s looks stalled: nothing moves because lifeline waits as asked.
+  rig.server.on('pushback', ({ status, retryAfterSeconds }) =>
+    say(
+      'pushback',
+      `server answered ${status} with Retry-After: ${retryAfterSeconds}s — lifeline holds its requests to it that long; nothing is lost`,
+      { status, retryAfterSeconds },
+    ),
+  );
   rig.runtime.queue.on('dead', ({ item, reason }) =>
     say('dead', paint(output, 'red', `#${item.id} is dead: ${reason}`), { id: item.id, reason }),
   );
