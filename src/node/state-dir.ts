@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -14,10 +14,24 @@ export function stateDirectory(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Creates `dir` (0700) if needed and returns it. An existing directory keeps its permissions. */
 export function ensureDirectory(dir: string): string {
-  if (!existsSync(dir)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    chmodSync(dir, 0o700); // mkdir's mode is filtered by the umask
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory())
+      throw new Error(`${dir} is a file, not a directory: give a directory (a missing one is created)`);
+    return dir;
   }
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOTDIR'
+        ? 'a file stands where one of its parent directories should be'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'this user may not create it there'
+          : (error as Error).message;
+    throw new Error(`cannot create the directory ${dir}: ${why}`, { cause: error });
+  }
+  chmodSync(dir, 0o700); // mkdir's mode is filtered by the umask
   return dir;
 }
 

@@ -104,7 +104,11 @@ describe('lifeline queue', () => {
       'permanent failure: HTTP 404 Not Found',
     );
 
-    expect((await run('queue', 'retry', '1')).stdout).toContain('1 dead item(s) back in the queue');
+    expect((await run('queue', 'retry', '1')).stdout).toContain('1 dead item back in the queue');
+    const notDead = await run('queue', 'retry', '1');
+    expect(notDead.status).toBe(2);
+    expect(notDead.stderr).toContain('#1 is pending, not dead');
+    expect((await run('queue', 'retry', '9999')).stderr).toContain('no item #9999 in the queue');
     expect(JSON.parse((await run('queue', 'status', '--json')).stdout)).toMatchObject({
       pending: 1,
       dead: 0,
@@ -113,8 +117,8 @@ describe('lifeline queue', () => {
     expect((await run('queue', 'remove', '1')).status).toBe(2);
 
     await run('queue', 'add', '/ops/a', '--data', '{}');
-    expect((await run('queue', 'clear')).stdout).toContain('cleared 0 completed and dead item(s)');
-    expect((await run('queue', 'clear', '--all')).stdout).toContain('cleared 1 item(s) (running ones stay)');
+    expect((await run('queue', 'clear')).stdout).toContain('cleared 0 completed or dead items');
+    expect((await run('queue', 'clear', '--all')).stdout).toContain('cleared 1 item (running ones stay)');
   });
 
   it('pause and resume are kept in the store, for the agent to obey', async () => {

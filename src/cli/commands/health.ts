@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { detectPatterns } from '../../analytics/patterns.js';
 import { computeStats } from '../../analytics/stats.js';
-import { formatDuration } from '../../core/format.js';
+import { formatDuration, plural } from '../../core/format.js';
 import { parseDurationMs } from '../../core/units.js';
 import { httpProbe } from '../../network/http-probe.js';
 import type { Recommendations } from '../../network/recommendations.js';
@@ -350,7 +350,7 @@ async function failures(args: string[], output: Output): Promise<number> {
         output.line('Use --since 24h to look further back (the log keeps 7 days).');
       return EXIT.ok;
     }
-    output.line(`${paint(output, 'bold', `${stats.total} failure(s)`)} since ${window}, from ${path}`);
+    output.line(`${paint(output, 'bold', plural(stats.total, 'failure'))} since ${window}, from ${path}`);
     for (const line of statsLines(stats)) output.line(line);
     output.line();
     output.line(paint(output, 'bold', 'Top errors'));

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { plural } from '../../core/format.js';
 import { parseDurationMs } from '../../core/units.js';
 import type { Runtime } from '../../node/runtime.js';
 import { httpOperation } from '../../queue/http-operation.js';
@@ -210,9 +211,16 @@ const SUBCOMMANDS: Record<string, Handler> = {
   async retry(runtime, args, output) {
     const id = args[0] === undefined ? undefined : itemId(args[0], 'retry');
     const count = await runtime.queue.retryDead(id);
-    if (id !== undefined && count === 0) throw new UsageError(`#${id} is not a dead item`);
+    if (id !== undefined && count === 0) {
+      const item = await runtime.queue.get(id);
+      throw new UsageError(
+        item
+          ? `#${id} is ${item.status}, not dead: only dead items are retried`
+          : `no item #${id} in the queue ('lifeline queue list --status dead' lists the dead ones)`,
+      );
+    }
     output.line(
-      count === 0 ? 'no dead items' : `${count} dead item(s) back in the queue, with fresh attempts`,
+      count === 0 ? 'no dead items' : `${plural(count, 'dead item')} back in the queue, with fresh attempts`,
     );
     return EXIT.ok;
   },
@@ -221,7 +229,7 @@ const SUBCOMMANDS: Record<string, Handler> = {
     const { values } = parseArgs({ args, strict: true, options: { all: { type: 'boolean' } } });
     const count = await runtime.queue.clear({ includePending: values.all === true });
     output.line(
-      `cleared ${count} ${values.all ? '' : 'completed and dead '}item(s)${values.all ? ' (running ones stay)' : ''}`,
+      `cleared ${plural(count, values.all ? 'item' : 'completed or dead item')}${values.all ? ' (running ones stay)' : ''}`,
     );
     return EXIT.ok;
   },
@@ -234,7 +242,7 @@ const SUBCOMMANDS: Record<string, Handler> = {
     });
     const olderThanMs = parseDurationMs(values['older-than'] as string, '--older-than');
     const count = await runtime.queue.purgeCompleted({ olderThanMs });
-    output.line(`purged ${count} completed item(s)`);
+    output.line(`purged ${plural(count, 'completed item')}`);
     return EXIT.ok;
   },
 };

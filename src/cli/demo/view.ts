@@ -1,4 +1,4 @@
-import { formatDuration } from '../../core/format.js';
+import { formatDuration, plural } from '../../core/format.js';
 import { formatBytes } from '../../core/units.js';
 import { type Output, paint } from '../output.js';
 import { bar } from '../progress-board.js';
@@ -66,7 +66,7 @@ export class DemoView {
     const breaker = runtime.registry.circuitBreaker(this.rig.breakerName).state;
     return (
       `${this.tally.clock()} ${phase.name}: link ${runtime.connectivity.state}, breaker ${breaker}, ` +
-      `queue ${queue.pending} pending / ${queue.completed} done, server ${server.operationCount} operations, ${server.uploads().length} files`
+      `queue ${queue.pending} pending / ${queue.completed} done, server ${plural(server.operationCount, 'operation')}, ${plural(server.uploads().length, 'file')}`
     );
   }
 
