@@ -12,6 +12,8 @@ export interface QueuedUpload {
   /** False when this exact file (same path, size and time) was already queued or sent to this endpoint. */
   fresh: boolean;
   size: number;
+  /** For an item queued before, the settings it keeps that differ from the ones asked for now. */
+  keptSettings?: string;
 }
 
 /**
@@ -44,10 +46,26 @@ export async function queueUpload(
       idempotencyKey,
     });
     if (fresh) await dropSuperseded(runtime, item);
-    return { item, fresh, size: source.size };
+    const keptSettings = fresh ? undefined : settingsKept(item, options);
+    return { item, fresh, size: source.size, ...(keptSettings ? { keptSettings } : {}) };
   } finally {
     off();
   }
+}
+
+/** What an item queued before keeps of its own settings, where this request asked for others. */
+function settingsKept(
+  item: QueueItem,
+  asked: { priority: number; bytesPerSecond?: number },
+): string | undefined {
+  if (item.status === 'completed') return undefined;
+  const limit = (bytesPerSecond: number | undefined) =>
+    bytesPerSecond === undefined ? 'no limit' : `limit ${formatBytes(bytesPerSecond)}/s`;
+  const kept: string[] = [];
+  if (item.priority !== asked.priority) kept.push(`priority ${item.priority}`);
+  const queuedLimit = (item.payload as UploadOperation).bytesPerSecond;
+  if (queuedLimit !== asked.bytesPerSecond) kept.push(limit(queuedLimit));
+  return kept.length === 0 ? undefined : kept.join(' and ');
 }
 
 /** `--to`, checked before anything is queued (a bad one is bad usage, exit 2). */
@@ -86,7 +104,9 @@ export function uploadFlags(values: { limit?: string | undefined; priority?: str
 export function describeQueued(queued: QueuedUpload, name: string): string {
   const what = `#${queued.item.id} ${name} (${formatBytes(queued.size)})`;
   if (queued.fresh) return `queued ${what}`;
-  return queued.item.status === 'completed'
-    ? `already sent ${what}`
-    : `already queued ${what} (${queued.item.status})`;
+  if (queued.item.status === 'completed') return `already sent ${what}`;
+  const kept = queued.keptSettings
+    ? `; it keeps its ${queued.keptSettings} (to change them: lifeline queue remove ${queued.item.id}, then send it again)`
+    : '';
+  return `already queued ${what} (${queued.item.status})${kept}`;
 }

@@ -69,6 +69,27 @@ describe('lifeline send --to', () => {
     expect(JSON.parse(listed.stdout)).toEqual([]);
   });
 
+  it('says which settings a file queued before keeps when it is sent again with others', async () => {
+    const { cwd, env } = lifelineWorkspace('http://127.0.0.1:9');
+    writeFileSync(join(cwd, 'a.txt'), 'a');
+    expect((await lifelineAsync(['send', 'a.txt', '--priority', '1'], { cwd, env })).stdout).toContain(
+      'queued #1',
+    );
+    const same = await lifelineAsync(['send', 'a.txt', '--priority', '1'], { cwd, env });
+    expect(same.stdout).toContain('already queued #1 a.txt (1 B) (pending)\n');
+    const other = await lifelineAsync(['send', 'a.txt', '--priority', '5', '--limit', '1MB/s'], { cwd, env });
+    expect(other.stdout).toContain(
+      'already queued #1 a.txt (1 B) (pending); it keeps its priority 1 and no limit ' +
+        '(to change them: lifeline queue remove 1, then send it again)',
+    );
+    const json = await lifelineAsync(['send', 'a.txt', '--limit', '1MB/s', '--json'], { cwd, env });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      event: 'known',
+      id: 1,
+      keeps: 'priority 1 and no limit',
+    });
+  });
+
   it('queues a file that changed while queued once, and sends its new content', async () => {
     const server = await servers.started({ synchronous: 'normal' });
     const { cwd, env } = lifelineWorkspace(server.url);

@@ -62,6 +62,7 @@ export const sendCommand: Command = {
               id: queued.item.id,
               file: path,
               status: queued.item.status,
+              ...(queued.keptSettings ? { keeps: queued.keptSettings } : {}),
             });
           else output.line(describeQueued(queued, basename(path)));
         }
