@@ -1,4 +1,4 @@
-import { formatDuration } from '../core/format.js';
+import { formatDuration, plural } from '../core/format.js';
 import type { OperationQueue } from '../queue/operation-queue.js';
 import { describeItem } from './describe-item.js';
 import { eventPrinter, type Output, paint } from './output.js';
@@ -50,7 +50,9 @@ export function reportQueue(queue: OperationQueue, output: Output, json: boolean
       }),
     ),
     queue.on('recovered', ({ count }) =>
-      line('recovered', `recovered ${count} operation(s) left running by a stopped process`, { count }),
+      line('recovered', `recovered ${plural(count, 'operation')} left running by a stopped process`, {
+        count,
+      }),
     ),
     queue.on('paused', () => line('paused', paint(output, 'yellow', 'queue paused'), {})),
     queue.on('resumed', () => line('resumed', 'queue resumed', {})),

@@ -103,6 +103,6 @@ describe('lifeline agent', () => {
     await lifelineAsync(['queue', 'add', `${proxy.url}/ops/once`, '--data', '{}'], { cwd, env });
     const stuck = await lifelineAsync(['agent', '--once', '--wait', '1s'], { cwd, env });
     expect(stuck.status).toBe(1);
-    expect(stuck.stdout).toContain('the link is down; 1 operation(s) stay queued');
+    expect(stuck.stdout).toContain('the link is down; 1 operation stays queued');
   });
 });

@@ -274,7 +274,7 @@ describe('lifeline health', () => {
     const reset = await run(['health', 'reset', '--config', config], env);
     expect(reset.status).toBe(0);
     expect(reset.stdout).toMatch(/asked the agent \(pid \d+\) to reset; waiting for it to confirm/);
-    expect(reset.stdout).toMatch(/reset: the agent \(pid \d+\) closed its \d+ breaker\(s\)/);
+    expect(reset.stdout).toMatch(/reset: the agent \(pid \d+\) closed its \d+ breakers?/);
   });
 });
 
@@ -354,7 +354,7 @@ describe('lifeline health failures', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const out = result.stdout;
-    expect(out).toMatch(/^14 failure\(s\) since \d\d:\d\d:\d\d \(the last 1h\), from .*failures\.db\n/);
+    expect(out).toMatch(/^14 failures since \d\d:\d\d:\d\d \(the last 1h\), from .*failures\.db\n/);
     expect(out).toMatch(/ {2}by kind\s+transient 12, timeout 2/);
     expect(out).toMatch(/ {2}by operation\s+upload 12, sync 2/);
     expect(out).toMatch(/ {2}by component\s+uploader 12, sui-client 2/);
@@ -371,7 +371,7 @@ describe('lifeline health failures', () => {
     expect(out).not.toContain('register');
 
     const older = await run(['health', 'failures', '--since', '3h', '--config', config], env);
-    expect(older.stdout).toMatch(/^15 failure\(s\)/);
+    expect(older.stdout).toMatch(/^15 failures/);
     expect(older.stdout).toMatch(/register 1/);
 
     const one = json(

@@ -65,7 +65,7 @@ describe('lifeline probe', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toBe(`PROBE ${url}/health: 5 probe(s), 50ms apart, timeout 5.0s`);
+    expect(lines[0]).toBe(`PROBE ${url}/health: 5 probes, 50ms apart, timeout 5.0s`);
     expect(lines.filter((line) => /^seq=\d time=\d+(\.\d)?ms$/.test(line))).toHaveLength(5);
     expect(result.stdout).toContain(`--- ${url}/health ---\n5 sent, 0 lost (0.0% loss)\n`);
     expect(result.stdout).toMatch(/latency\s+min\/avg\/max \S+ \/ \S+ \/ \S+, jitter \S+ms\n/);

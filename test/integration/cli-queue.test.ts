@@ -78,7 +78,7 @@ describe('lifeline queue', () => {
 
     const sync = await run('queue', 'sync');
     expect(sync.status, sync.stdout + sync.stderr).toBe(0);
-    expect(sync.stdout).toContain('sending 3 pending operation(s)');
+    expect(sync.stdout).toContain('sending 3 pending operations');
     expect(sync.stdout).toMatch(/✓ #2 POST 127\.0\.0\.1:\d+\/ops\/notes/);
     expect(sync.stdout).toContain(
       'sent 3 of 3; 0 will be retried, 0 dead, 0 waiting for the link; 0 pending now',

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { plural } from '../../core/format.js';
 import { parseDurationMs } from '../../core/units.js';
 import { healthResetRequestedAtMs, writeAgentHealth } from '../../node/agent-health.js';
 import { openRuntime, type Runtime } from '../../node/runtime.js';
@@ -83,7 +84,11 @@ async function drainOnce(runtime: Runtime, say: EventPrinter, maxWaitMs: number)
       await runtime.connectivity.waitForOnline({ maxWaitMs });
     } catch {
       const pending = (await runtime.queue.status()).pending;
-      say('offline', `the link is down; ${pending} operation(s) stay queued`, { pending });
+      say(
+        'offline',
+        `the link is down; ${plural(pending, 'operation')} ${pending === 1 ? 'stays' : 'stay'} queued`,
+        { pending },
+      );
       return EXIT.failed;
     }
   }

@@ -283,7 +283,7 @@ async function reset(args: string[], output: Output): Promise<number> {
       ? `the agent (pid ${pid}) did not confirm within ${formatDuration(RESET_WAIT_MS)}: is it still running? ` +
         `The request stays; a running agent acts on it at its next snapshot`
       : confirmed
-        ? `reset: the agent (pid ${pid}) closed its ${seen.breakers.length} breaker(s), refilled its retry ` +
+        ? `reset: the agent (pid ${pid}) closed its ${plural(seen.breakers.length, 'breaker')}, refilled its retry ` +
           'budgets and forgot its quality history'
         : `the agent (pid ${pid}) reset, but ${stillRefusing.map((breaker) => `'${breaker.name}' is ${breaker.state} again (${breaker.reason})`).join(', ')}: ` +
           'the service is still failing';

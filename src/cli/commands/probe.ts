@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { classify } from '../../core/classify.js';
-import { formatDuration } from '../../core/format.js';
+import { formatDuration, plural } from '../../core/format.js';
 import { parseDurationMs } from '../../core/units.js';
 import { httpProbe } from '../../network/http-probe.js';
 import type { Probe, ProbeResult } from '../../network/probe.js';
@@ -87,7 +87,7 @@ export const probeCommand: Command = {
     try {
       if (!json) {
         output.line(
-          `PROBE ${target}: ${count} probe(s), ${formatDuration(intervalMs)} apart, timeout ${formatDuration(timeoutMs)}`,
+          `PROBE ${target}: ${plural(count, 'probe')}, ${formatDuration(intervalMs)} apart, timeout ${formatDuration(timeoutMs)}`,
         );
       }
       await warmUp(probe, timeoutMs);

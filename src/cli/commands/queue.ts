@@ -168,7 +168,8 @@ const SUBCOMMANDS: Record<string, Handler> = {
     const { values } = parseArgs({ args, strict: true, options: { json: { type: 'boolean' } } });
     const json = values.json === true;
     const pending = (await runtime.queue.status()).pending;
-    if (!json) output.line(pending === 0 ? 'nothing to send' : `sending ${pending} pending operation(s)…`);
+    if (!json)
+      output.line(pending === 0 ? 'nothing to send' : `sending ${plural(pending, 'pending operation')}…`);
     const stop = reportQueue(runtime.queue, output, json);
     const summary = await runtime.queue.sync();
     stop();
