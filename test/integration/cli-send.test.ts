@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lifelineAsync } from './support/cli.js';
+import { lifelineAsync, startLifeline } from './support/cli.js';
 import { startedServers } from './support/servers.js';
 import { sha256 } from './support/upload-fixtures.js';
 import { lifelineWorkspace } from './support/workspace.js';
@@ -26,6 +26,28 @@ describe('lifeline send', () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('nowhere.bin does not exist, so it cannot be uploaded');
     expect(missing.stderr).toContain("Run 'lifeline send --help' for usage.");
+  });
+
+  it('queue status names the process that uploads while no agent runs', async () => {
+    const server = await servers.started({ synchronous: 'normal' });
+    const { cwd, env } = lifelineWorkspace(server.url);
+    writeFileSync(join(cwd, 'big.bin'), Buffer.alloc(2 * 1024 * 1024, 7));
+    const sending = startLifeline(['send', 'big.bin', '--wait', '--limit', '64KB/s'], { cwd, env });
+    try {
+      let status: { running: number } = { running: 0 };
+      for (let tries = 0; status.running === 0; tries++) {
+        if (tries > 100) throw new Error('the upload never started');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        status = JSON.parse((await lifelineAsync(['queue', 'status', '--json'], { cwd, env })).stdout);
+      }
+      const text = await lifelineAsync(['queue', 'status'], { cwd, env });
+      expect(text.stdout).toMatch(
+        new RegExp(`agent +not running; 1 item running in process ${sending.child.pid} \\(a send --wait`),
+      );
+    } finally {
+      sending.child.kill('SIGKILL');
+      await sending.exited;
+    }
   });
 });
 

@@ -122,7 +122,12 @@ const SUBCOMMANDS: Record<string, Handler> = {
       ['  completed', String(status.completed)],
       ['  dead', status.dead > 0 ? paint(output, 'red', String(status.dead)) : '0'],
       ['  paused', status.paused ? paint(output, 'yellow', 'yes') : 'no'],
-      ['  agent', agent ? `running (pid ${agent.pid}), link ${agent.link.state}` : 'not running'],
+      [
+        '  agent',
+        agent
+          ? `running (pid ${agent.pid}), link ${agent.link.state}`
+          : await noAgent(runtime, status.running),
+      ],
     ])) {
       output.line(line);
     }
@@ -298,4 +303,16 @@ function looksLikeJson(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * "not running", and, when items run anyway, which processes run them: a `send --wait` or a `watch` runs
+ * its own worker, and without this the queue looks stuck while it uploads.
+ */
+async function noAgent(runtime: Runtime, running: number): Promise<string> {
+  if (running === 0) return 'not running';
+  const items = await runtime.queue.list({ status: 'running', limit: 1000 });
+  const pids = [...new Set(items.map((item) => item.owner?.split(':')[1]).filter(Boolean))];
+  if (pids.length === 0) return 'not running';
+  return `not running; ${plural(running, 'item')} running in ${pids.length === 1 ? 'process' : 'processes'} ${pids.join(', ')} (a send --wait, a watch or a program of yours)`;
 }
