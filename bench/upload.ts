@@ -238,7 +238,7 @@ export async function benchUpload(quick: boolean): Promise<void> {
             `  ${(resent / MiB).toFixed(2).padStart(5)} MB  ${(resets ? resent / resets / 1024 : 0).toFixed(1).padStart(6)} KB` +
             `  ${(share * 100).toFixed(2).padStart(6)}%  ${(ms / 1000).toFixed(1).padStart(4)} s` +
             `  ${`${perUpload.filter((bytes) => bytes > LOSSY_UPLOAD_BYTES).length} of ${seeds.length}`.padStart(13)}` +
-            `  ${(Math.max(0, ...perUpload) / 1024).toFixed(0).padStart(9)} KB`,
+            `  ${(Math.max(0, ...perUpload) / 1024).toFixed(0).padStart(9)} KB${worstSeed(perUpload, seeds)}`,
         );
       }
     }
@@ -271,4 +271,10 @@ export async function benchUpload(quick: boolean): Promise<void> {
     await rig.close();
     file.remove();
   }
+}
+
+/** The seed of the upload that re-sent the most, when it re-sent enough to count as lossy: to replay it. */
+function worstSeed(perUpload: number[], seeds: number[]): string {
+  const worst = Math.max(...perUpload);
+  return worst > LOSSY_UPLOAD_BYTES ? ` (seed ${seeds[perUpload.indexOf(worst)]})` : '';
 }
