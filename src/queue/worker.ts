@@ -6,6 +6,7 @@ import type { QueueEvents } from './events.js';
 import type { AttemptOutcome, Handler } from './handler.js';
 import type { ConcurrencyAdvice, LinkStatus } from './link.js';
 import { decideOutcome } from './outcome.js';
+import { writeOutcome } from './outcome-write.js';
 import type { ClaimRequest, QueueStore } from './store.js';
 import { storedResult } from './stored-result.js';
 import type { QueueItem } from './types.js';
@@ -273,22 +274,22 @@ export class Worker {
     link?.reportSuccess?.();
     const stored = storedResult(result);
     const storable = stored?.value;
-    let writing: Promise<boolean>;
-    try {
+    const complete = () => {
       const nowMs = clock.now();
-      writing = store.complete(
+      return store.complete(
         item.id,
         owner,
         stored ? { nowMs, claimedAhead, result: storable, resultJson: stored.json } : { nowMs, claimedAhead },
       );
+    };
+    let writing: Promise<boolean>;
+    try {
+      writing = complete(); // before the slot takes the next item: its claim joins this write's commit
     } catch (error) {
       writing = Promise.reject(error);
     }
     this.handlerReturned(entry);
-    const written = await writing.catch((error: unknown) => {
-      emit('error', { error });
-      return false;
-    });
+    const written = await writeOutcome(writing, complete, clock, (error) => emit('error', { error }));
     if (!written) {
       // The effect happened but was not recorded (or the item is no longer ours): it is not reported
       // completed; it is recovered and runs again with the same idempotency key, so nothing applies twice.
