@@ -105,4 +105,22 @@ describe('lifeline agent', () => {
     expect(stuck.status).toBe(1);
     expect(stuck.stdout).toContain('the link is down; 1 operation stays queued');
   });
+
+  it('warns when another agent already sends the queue; refuses --wait without --once', async () => {
+    const { cwd, env } = await setup();
+    const refused = await lifelineAsync(['agent', '--wait', '5s'], { cwd, env });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('--wait goes with --once');
+
+    agent = startLifeline(['agent', '--json'], { cwd, env });
+    const first = agent;
+    // The agent's health snapshot (written every 2 s) is what tells other commands it runs.
+    await untilAsync(
+      async () => (await lifelineAsync(['queue', 'status', '--json'], { cwd, env })).stdout.includes('"pid"'),
+      15_000,
+      'the first agent to be seen',
+    );
+    const second = await lifelineAsync(['agent', '--once', '--wait', '1s'], { cwd, env });
+    expect(second.stderr).toContain(`another agent (pid ${first.child.pid}) already sends this queue`);
+  });
 });

@@ -3,7 +3,8 @@ import { plural } from '../../core/format.js';
 import { parseDurationMs } from '../../core/units.js';
 import { healthResetRequestedAtMs, writeAgentHealth } from '../../node/agent-health.js';
 import { openRuntime, type Runtime } from '../../node/runtime.js';
-import { COMMON_OPTIONS, type Command, EXIT } from '../command.js';
+import { agentStatus } from '../agent-status.js';
+import { COMMON_OPTIONS, type Command, EXIT, UsageError } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
 import { type EventPrinter, eventPrinter, type Output } from '../output.js';
 import { linkStateText } from '../quality-text.js';
@@ -35,13 +36,23 @@ export const agentCommand: Command = {
       strict: true,
       options: {
         once: { type: 'boolean' },
-        wait: { type: 'string', default: '10s' },
+        wait: { type: 'string' },
         ...COMMON_OPTIONS,
       },
     });
-    const maxWaitMs = parseDurationMs(values.wait as string, '--wait');
+    if (values.wait !== undefined && !values.once)
+      throw new UsageError(
+        '--wait goes with --once (lifeline agent --once --wait 30s): a running agent waits anyway',
+      );
+    const maxWaitMs = parseDurationMs(values.wait ?? '10s', '--wait');
     const json = values.json === true;
     const runtime = await openRuntime({ configPath: values.config });
+    const other = agentStatus(runtime.stateDir);
+    if (other.running && other.health.pid !== process.pid)
+      output.error(
+        `lifeline agent: another agent (pid ${other.health.pid}) already sends this queue; this one runs beside it. ` +
+          'Each item still runs once, but one agent is enough: stop this one with Ctrl-C unless you meant two.',
+      );
     const stopReporting = reportQueue(runtime.queue, output, json);
     const say = eventPrinter(output, json);
     const stopLink = reportLink(runtime, output, say);
