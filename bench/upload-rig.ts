@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tus from 'tus-js-client';
 import { FileSource } from '../src/node/file-source.js';
+import { sha256File } from '../src/node/sha256-file.js';
 import { undiciTusTransport } from '../src/node/undici-tus-transport.js';
 import type { Backoff } from '../src/policy/backoff.js';
 import type { LinkHistory } from '../src/transfer/link-history.js';
@@ -45,6 +46,8 @@ export function randomFile(size: number): { path: string; sha256: string; remove
  */
 export async function benchServer(): Promise<{
   port: number;
+  /** The server process, to pin to a CPU (cpu-pinning.ts). */
+  pid: number;
   endpoint: string;
   clear(): Promise<void>;
   uploads(): Promise<Array<{ sha256: string; verified: boolean }>>;
@@ -74,6 +77,7 @@ export async function benchServer(): Promise<{
     });
   return {
     port,
+    pid: child.pid as number,
     endpoint: `http://127.0.0.1:${port}/files/`,
     clear: async () => {
       await ask('clear');
@@ -160,6 +164,17 @@ export interface TusJsRun {
  * ranged stream). It gets the same metadata as lifeline sends — the SHA-256 computed beforehand, outside
  * the clock — so the server does the same verification for both.
  */
+/**
+ * tus-js-client with the SHA-256 computed in its clock, as its caller must to have the server check the
+ * file: the same helper lifeline uses (Node's crypto, reading 1 MiB blocks), then the upload.
+ */
+export async function tusJsUploadHashing(run: Omit<TusJsRun, 'sha256'>): Promise<RunResult> {
+  const started = performance.now();
+  const { sha256 } = await sha256File(run.path);
+  const result = await tusJsUpload({ ...run, sha256 });
+  return { ...result, ms: performance.now() - started };
+}
+
 export function tusJsUpload(run: TusJsRun): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     let requests = 0;
