@@ -21,19 +21,27 @@ const taskset = (cpus: string, pid: number) =>
 
 export function pinApart(serverPid: number): Pinning {
   const cpus = availableParallelism();
-  const all = `0-${cpus - 1}`;
   if (cpus < 2) return { description: 'not pinned (one CPU)', undo: () => {} };
+  const all = `0-${cpus - 1}`;
+  // Never throws: a bench that failed (its server gone, say) must still clean up after itself.
+  const undo = () => {
+    for (const pid of [serverPid, process.pid]) {
+      try {
+        taskset(all, pid);
+      } catch {}
+    }
+  };
   try {
     taskset('1', serverPid);
     taskset('0', process.pid);
-  } catch {
-    return { description: 'not pinned (taskset not found)', undo: () => {} };
+  } catch (error) {
+    undo();
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'taskset not found' : 'taskset failed';
+    return { description: `not pinned (${why})`, undo: () => {} };
   }
   return {
-    description: 'the server process on CPU 1, the clients and the proxy on CPU 0, as on two machines',
-    undo: () => {
-      taskset(all, serverPid);
-      taskset(all, process.pid);
-    },
+    description:
+      'the server process on CPU 1, the clients and the proxy on CPU 0, as on two one-CPU machines',
+    undo,
   };
 }

@@ -160,11 +160,6 @@ export interface TusJsRun {
 }
 
 /**
- * One tus-js-client upload from an fs.ReadStream (its Node file source: each chunk is read with its own
- * ranged stream). It gets the same metadata as lifeline sends — the SHA-256 computed beforehand, outside
- * the clock — so the server does the same verification for both.
- */
-/**
  * tus-js-client with the SHA-256 computed in its clock, as its caller must to have the server check the
  * file: the same helper lifeline uses (Node's crypto, reading 1 MiB blocks), then the upload.
  */
@@ -175,6 +170,11 @@ export async function tusJsUploadHashing(run: Omit<TusJsRun, 'sha256'>): Promise
   return { ...result, ms: performance.now() - started };
 }
 
+/**
+ * One tus-js-client upload from an fs.ReadStream (its Node file source: each chunk is read with its own
+ * ranged stream). It gets the same metadata as lifeline sends — the SHA-256 computed beforehand, outside
+ * the clock — so the server does the same verification for both.
+ */
 export function tusJsUpload(run: TusJsRun): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     let requests = 0;

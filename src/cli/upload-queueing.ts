@@ -105,8 +105,10 @@ export function describeQueued(queued: QueuedUpload, name: string): string {
   const what = `#${queued.item.id} ${name} (${formatBytes(queued.size)})`;
   if (queued.fresh) return `queued ${what}`;
   if (queued.item.status === 'completed') return `already sent ${what}`;
-  const kept = queued.keptSettings
-    ? `; it keeps its ${queued.keptSettings} (to change them: lifeline queue remove ${queued.item.id}, then send it again)`
-    : '';
+  const change =
+    queued.item.status === 'running'
+      ? 'it is being sent now'
+      : `to change them: lifeline queue remove ${queued.item.id}, then send it again`;
+  const kept = queued.keptSettings ? `; it keeps its ${queued.keptSettings} (${change})` : '';
   return `already queued ${what} (${queued.item.status})${kept}`;
 }

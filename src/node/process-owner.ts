@@ -10,11 +10,17 @@ export function processOwner(): string {
   return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }
 
-/** False only when the owner is a process on this host that no longer exists. */
-export function isProcessOwnerAlive(owner: string): boolean {
+/** The pid of an owner that is a process on this host (`processOwner()`'s form), else undefined. */
+export function ownerPid(owner: string): number | undefined {
   const [host, pidText] = owner.split(':');
   const pid = Number(pidText);
-  if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return true; // cannot tell: rely on the lease
+  return host === hostname() && Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** False only when the owner is a process on this host that no longer exists. */
+export function isProcessOwnerAlive(owner: string): boolean {
+  const pid = ownerPid(owner);
+  if (pid === undefined) return true; // cannot tell: rely on the lease
   return pid === process.pid || processExists(pid);
 }
 

@@ -16,7 +16,7 @@ export function stateDirectory(env: NodeJS.ProcessEnv = process.env): string {
 export function ensureDirectory(dir: string): string {
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory())
-      throw new Error(`${dir} is a file, not a directory: give a directory (a missing one is created)`);
+      throw new Error(`${dir} is not a directory: give a directory (a missing one is created)`);
     return dir;
   }
   try {

@@ -12,13 +12,15 @@ export const OUTCOME_RETRY_DELAYS_MS: readonly number[] = [100, 1000, 5000];
 /**
  * Settles with what the write resolved to: `true` written, `false` the item is no longer this worker's
  * (nothing to try again). A write that throws is tried again after each of `delaysMs`; every error is
- * passed to `onError`, and after the last one the answer is `false`.
+ * passed to `onError`, and after the last one the answer is `false`. Once `signal` aborts (the queue is
+ * stopping and its grace time is over), the tries left come at once: a stop is not held up by the pauses.
  */
 export async function writeOutcome(
   first: Promise<boolean>,
   again: () => Promise<boolean>,
   clock: Clock,
   onError: (error: unknown) => void,
+  signal?: AbortSignal,
   delaysMs: readonly number[] = OUTCOME_RETRY_DELAYS_MS,
 ): Promise<boolean> {
   let writing = first;
@@ -29,7 +31,7 @@ export async function writeOutcome(
       onError(error);
       const delayMs = delaysMs[retry];
       if (delayMs === undefined) return false;
-      await clock.sleep(delayMs);
+      await clock.sleep(delayMs, signal).catch(() => {});
       writing = Promise.resolve().then(again);
     }
   }

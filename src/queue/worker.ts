@@ -289,7 +289,7 @@ export class Worker {
       writing = Promise.reject(error);
     }
     this.handlerReturned(entry);
-    const written = await writeOutcome(writing, complete, clock, (error) => emit('error', { error }));
+    const written = await writeOutcome(writing, complete, clock, (error) => emit('error', { error }), signal);
     if (!written) {
       // The effect happened but was not recorded (or the item is no longer ours): it is not reported
       // completed; it is recovered and runs again with the same idempotency key, so nothing applies twice.

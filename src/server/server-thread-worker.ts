@@ -49,8 +49,12 @@ async function main(): Promise<void> {
       return;
     }
     const operations = server.operationCount;
-    await server.stop();
-    send({ type: 'stopped', operations, uploads: server.uploads().length });
+    try {
+      await server.stop();
+      send({ type: 'stopped', operations, uploads: server.uploads().length });
+    } catch (error) {
+      send({ type: 'failed', error: serialize(error) });
+    }
     port.close();
   });
   send({ type: 'ready', info: describe(server) });

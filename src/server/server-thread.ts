@@ -52,6 +52,11 @@ export interface ServerThreadInfo {
   uploadExpirationMs: number;
 }
 
+interface Settle<T> {
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
 /** A thrown error, as it crosses threads: subclasses and `code` do not survive structured cloning. */
 export interface SerializedError {
   name: string;
@@ -82,10 +87,12 @@ export class ServerThread extends Emitter<Pick<ServerEvents, RelayedEvent>> {
    * error in it), so a caller that waits on it learns that it no longer serves.
    */
   readonly ended: Promise<void>;
-  private readonly pending = new Map<number, (uploads: FinishedUpload[]) => void>();
+  private readonly pending = new Map<number, Settle<FinishedUpload[]>>();
   private nextId = 1;
   private stopping: Promise<{ operations: number; uploads: number }> | undefined;
-  private stopped: ((counts: { operations: number; uploads: number }) => void) | undefined;
+  private stopSettle: Settle<{ operations: number; uploads: number }> | undefined;
+  /** Set once the thread has ended: what a request made after that is refused with. */
+  private gone: Error | undefined;
 
   /** @internal use `startServerThread`. */
   constructor(
@@ -95,10 +102,23 @@ export class ServerThread extends Emitter<Pick<ServerEvents, RelayedEvent>> {
     super();
     worker.on('message', (message: FromServerThread) => this.receive(message));
     this.ended = new Promise<void>((resolve, reject) => {
-      worker.once('error', reject);
+      let crash: unknown;
+      worker.once('error', (error) => {
+        crash = error;
+      });
       worker.once('exit', (code) => {
-        if (this.stopping) resolve();
-        else reject(new Error(`the server thread ended unexpectedly (exit code ${code})`));
+        const died = this.stopping
+          ? undefined
+          : crash instanceof Error
+            ? crash
+            : new Error(`the server thread ended unexpectedly (exit code ${code})`);
+        this.gone = died ?? new Error('the server thread has stopped');
+        // Nothing answers once the thread is gone: settle whatever still waits for an answer.
+        for (const { reject: refuse } of this.pending.values()) refuse(this.gone);
+        this.pending.clear();
+        this.stopSettle?.reject(crash instanceof Error ? crash : this.gone);
+        if (died) reject(died);
+        else resolve();
       });
     });
     this.ended.catch(() => {}); // a caller that never waits on it is not an unhandled rejection
@@ -112,21 +132,27 @@ export class ServerThread extends Emitter<Pick<ServerEvents, RelayedEvent>> {
     return this.info.port;
   }
 
-  /** Uploads received whole, oldest first (`LifelineServer.uploads()`). */
+  /** Uploads received whole, oldest first (`LifelineServer.uploads()`); rejects once the thread has ended. */
   uploads(): Promise<FinishedUpload[]> {
+    if (this.gone) return Promise.reject(this.gone);
     const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ type: 'uploads', id } satisfies ToServerThread);
     });
   }
 
-  /** Stops the server as `LifelineServer.stop()` does, then the thread; says what it received in all. */
+  /**
+   * Stops the server as `LifelineServer.stop()` does, then the thread; says what it received in all. Safe
+   * to call twice. Rejects if the server could not stop cleanly, or had died before.
+   */
   stop(): Promise<{ operations: number; uploads: number }> {
-    this.stopping ??= new Promise((resolve) => {
-      this.stopped = resolve;
-      this.worker.postMessage({ type: 'stop' } satisfies ToServerThread);
-    });
+    this.stopping ??= this.gone
+      ? Promise.reject(this.gone)
+      : new Promise((resolve, reject) => {
+          this.stopSettle = { resolve, reject };
+          this.worker.postMessage({ type: 'stop' } satisfies ToServerThread);
+        });
     return this.stopping;
   }
 
@@ -139,11 +165,16 @@ export class ServerThread extends Emitter<Pick<ServerEvents, RelayedEvent>> {
         );
         break;
       case 'uploads':
-        this.pending.get(message.id)?.(message.uploads);
+        this.pending.get(message.id)?.resolve(message.uploads);
         this.pending.delete(message.id);
         break;
       case 'stopped':
-        this.stopped?.({ operations: message.operations, uploads: message.uploads });
+        this.stopSettle?.resolve({ operations: message.operations, uploads: message.uploads });
+        break;
+      case 'failed': // stopping failed; the thread ends next
+        this.stopSettle?.reject(
+          Object.assign(new Error(message.error.message), { name: message.error.name }),
+        );
         break;
     }
   }
@@ -162,12 +193,17 @@ export async function startServerThread(options: ServerThreadOptions): Promise<S
   for (const flag of SERVER_THREAD_V8_FLAGS) v8.setFlagsFromString(flag);
   const { events = RELAYED_EVENTS, ...serverOptions } = options;
   const worker = spawnWorker({ options: serverOptions, events: [...events] });
+  let exited: (code: number) => void = () => {};
+  let crashed: (error: Error) => void = () => {};
   const first = await new Promise<FromServerThread>((resolve, reject) => {
+    exited = (code) => reject(new Error(`the server thread ended before it listened (exit code ${code})`));
+    crashed = reject;
     worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) =>
-      reject(new Error(`the server thread ended before it listened (exit code ${code})`)),
-    );
+    worker.once('error', crashed);
+    worker.once('exit', exited);
+  }).finally(() => {
+    worker.off('exit', exited);
+    worker.off('error', crashed);
   });
   if (first.type === 'ready') return new ServerThread(worker, first.info);
   await worker.terminate();

@@ -44,6 +44,12 @@ describe('lifeline send', () => {
       expect(text.stdout).toMatch(
         new RegExp(`agent +not running; 1 item running in process ${sending.child.pid} \\(a send --wait`),
       );
+      sending.child.kill('SIGKILL');
+      await sending.exited;
+      const after = await lifelineAsync(['queue', 'status'], { cwd, env });
+      expect(after.stdout).toContain(
+        `not running; items left running by 1 process that ended (${sending.child.pid}): the next agent or sync takes them back`,
+      );
     } finally {
       sending.child.kill('SIGKILL');
       await sending.exited;

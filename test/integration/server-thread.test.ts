@@ -95,9 +95,25 @@ describe('startServerThread', () => {
     expect(listed).toMatchObject({ size: bytes.length, sha256, verified: true });
     expect(readFileSync(listed?.path ?? '')).toEqual(bytes);
 
-    expect(await thread.stop()).toEqual({ operations: 1, uploads: 1 });
+    const stopped = await thread.stop();
+    expect(stopped).toEqual({ operations: 1, uploads: 1 });
+    expect(await thread.stop()).toBe(stopped); // twice is safe
     await thread.ended;
     await expect(fetch(`${thread.url}/health`)).rejects.toThrow();
+    await expect(thread.uploads()).rejects.toThrow('the server thread has stopped');
+  });
+
+  it('a thread that dies says so: ended, stop() and uploads() reject instead of waiting forever', async () => {
+    const thread = await startServerThread({
+      dataDir: mkdtempSync(join(tmpdir(), 'lifeline-thread-')),
+      port: 0,
+      synchronous: 'normal',
+    });
+    const waiting = thread.uploads();
+    await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await expect(thread.ended).rejects.toThrow('the server thread ended unexpectedly');
+    await expect(waiting).rejects.toThrow('ended unexpectedly');
+    await expect(thread.stop()).rejects.toThrow('ended unexpectedly');
   });
 
   it('passes only the events asked for', async () => {

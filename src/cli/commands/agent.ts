@@ -51,7 +51,7 @@ export const agentCommand: Command = {
     if (other.running && other.health.pid !== process.pid)
       output.error(
         `lifeline agent: another agent (pid ${other.health.pid}) already sends this queue; this one runs beside it. ` +
-          'Each item still runs once, but one agent is enough: stop this one with Ctrl-C unless you meant two.',
+          'Each item still runs once, but one agent is enough.',
       );
     const stopReporting = reportQueue(runtime.queue, output, json);
     const say = eventPrinter(output, json);

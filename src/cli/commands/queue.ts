@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { plural } from '../../core/format.js';
 import { parseDurationMs } from '../../core/units.js';
+import { ownerPid, processExists } from '../../node/process-owner.js';
 import type { Runtime } from '../../node/runtime.js';
 import { httpOperation } from '../../queue/http-operation.js';
 import { ITEM_STATUSES, type ItemStatus, type QueueItem } from '../../queue/types.js';
@@ -312,7 +313,19 @@ function looksLikeJson(text: string): boolean {
 async function noAgent(runtime: Runtime, running: number): Promise<string> {
   if (running === 0) return 'not running';
   const items = await runtime.queue.list({ status: 'running', limit: 1000 });
-  const pids = [...new Set(items.map((item) => item.owner?.split(':')[1]).filter(Boolean))];
-  if (pids.length === 0) return 'not running';
-  return `not running; ${plural(running, 'item')} running in ${pids.length === 1 ? 'process' : 'processes'} ${pids.join(', ')} (a send --wait, a watch or a program of yours)`;
+  const pids = [...new Set(items.map((item) => ownerPid(item.owner ?? '')))];
+  const live = pids.filter((pid): pid is number => pid !== undefined && processExists(pid));
+  const gone = pids.filter((pid): pid is number => pid !== undefined && !processExists(pid));
+  const parts = [];
+  if (live.length > 0)
+    parts.push(
+      `${plural(running, 'item')} running in ${live.length === 1 ? 'process' : 'processes'} ${live.join(', ')}` +
+        ' (a send --wait, a watch or a program of yours)',
+    );
+  if (gone.length > 0)
+    parts.push(
+      `items left running by ${plural(gone.length, 'process', 'processes')} that ended (${gone.join(', ')}): the next agent or sync takes them back`,
+    );
+  if (pids.includes(undefined)) parts.push('items held by a queue elsewhere (another host or program)');
+  return ['not running', ...parts].join('; ');
 }

@@ -24,7 +24,7 @@ describe('ensureDirectory', () => {
   it('refuses a file in the place of the directory, saying so', () => {
     const file = join(root(), 'data');
     writeFileSync(file, 'x');
-    expect(() => ensureDirectory(file)).toThrow(`${file} is a file, not a directory`);
+    expect(() => ensureDirectory(file)).toThrow(`${file} is not a directory`);
     expect(() => ensureDirectory(join(file, 'sub'))).toThrow(
       `cannot create the directory ${join(file, 'sub')}: a file stands where one of its parent directories should be`,
     );

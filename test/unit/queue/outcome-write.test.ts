@@ -64,4 +64,14 @@ describe('writing an outcome', () => {
     expect(completed).toEqual([]);
     expect((await queue.get(item.id))?.status).toBe('running');
   });
+
+  it('a stop does not wait out the pauses: the tries left come at once', async () => {
+    const { clock, store, queue } = await runOnce(100);
+    await clock.advance(50); // the first write was refused; the next try waits 100 ms
+    expect(store.completions).toBe(1);
+    const stopping = queue.stop(0);
+    await clock.advance(0); // the grace time is over
+    await stopping;
+    expect(store.completions).toBe(4);
+  });
 });
