@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lifeline, type RunningCommand, startLifeline } from './support/cli.js';
+import { lifeline, ROOT, type RunningCommand, startLifeline } from './support/cli.js';
 import { until } from './support/tcp.js';
 
 let running: RunningCommand | undefined;
@@ -194,6 +195,40 @@ describe('lifeline serve', () => {
     expect(await create(4097)).toBe(413);
     expect(await create(4096)).toBe(201);
   });
+
+  // The built command, as `npm i lifeline` users run it: its server thread starts from dist/, not through
+  // tsx. CI builds before it tests; a checkout that has not built skips this.
+  it.skipIf(!existsSync(join(ROOT, 'dist/cli/main.js')))(
+    'the built command serves from its own thread and stops on Ctrl-C',
+    async () => {
+      const cwd = tempDir();
+      const child = spawn(
+        process.execPath,
+        [join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--json'],
+        {
+          cwd,
+          env: { ...process.env, NO_COLOR: '1' },
+        },
+      );
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      let output = '';
+      child.stdout.setEncoding('utf8').on('data', (text: string) => {
+        output += text;
+      });
+      try {
+        await until(() => output.includes('"listening"'), 20_000, 'the built server to listen');
+        const { port } = JSON.parse(output.split('\n')[0] as string) as { port: number };
+        expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+        expect(await post(port, 'note', 'built', 'k-dist')).toBe(201);
+        child.kill('SIGINT');
+        expect(await exited).toBe(0);
+        expect(output).toContain('"event":"closed"');
+        expect(output).toContain('"operations":1');
+      } finally {
+        child.kill('SIGKILL');
+      }
+    },
+  );
 
   it('says which port is in use and exits 1', async () => {
     const server = createServer();
