@@ -1,38 +1,35 @@
 import type { Clock } from '../core/clock.js';
 
 /**
- * Pauses before each new try of an outcome write the store refused with an error. A completion that is
- * never written leaves its item running, though its effect happened: the next recovery runs it again (its
- * idempotency key keeps that harmless), or, when that was its last attempt, sends it to the dead letter.
- * A store refuses for a moment more often than for good (a lock held by another process past the busy
- * timeout, a disk that was full until a log rotated), so it gets three more tries over about six seconds.
+ * Pauses before each new try of an outcome write the store refused with an error. An outcome that is never
+ * written leaves its item running: a completion whose effect happened is then run again (its idempotency
+ * key keeps that harmless), or, when that was its last attempt, sent to the dead letter by recovery; a
+ * failure is recorded as "never finished" instead of its real error. A store refuses for a moment more
+ * often than for good (a lock held by another process past the busy timeout, a disk that was full until a
+ * log rotated), so it gets three more tries over about six seconds.
  */
 export const OUTCOME_RETRY_DELAYS_MS: readonly number[] = [100, 1000, 5000];
 
 /**
- * Settles with what the write resolved to: `true` written, `false` the item is no longer this worker's
- * (nothing to try again). A write that throws is tried again after each of `delaysMs`; every error is
- * passed to `onError`, and after the last one the answer is `false`. Once `signal` aborts (the queue is
- * stopping and its grace time is over), the tries left come at once: a stop is not held up by the pauses.
+ * Runs `write` now (synchronously up to its first await, so a claim made right after joins its commit),
+ * and again after each of `delaysMs` while it throws. Every error but the last goes to `onRetry`; the last
+ * is thrown. Once `signal` aborts (the queue is stopping and its grace time is over), the tries left come
+ * at once: a stop is not held up by the pauses.
  */
-export async function writeOutcome(
-  first: Promise<boolean>,
-  again: () => Promise<boolean>,
+export async function writeOutcome<T>(
+  write: () => Promise<T>,
   clock: Clock,
-  onError: (error: unknown) => void,
+  onRetry: (error: unknown) => void,
   signal?: AbortSignal,
   delaysMs: readonly number[] = OUTCOME_RETRY_DELAYS_MS,
-): Promise<boolean> {
-  let writing = first;
-  for (let retry = 0; ; retry++) {
+): Promise<T> {
+  for (const delayMs of delaysMs) {
     try {
-      return await writing;
+      return await write();
     } catch (error) {
-      onError(error);
-      const delayMs = delaysMs[retry];
-      if (delayMs === undefined) return false;
+      onRetry(error);
       await clock.sleep(delayMs, signal).catch(() => {});
-      writing = Promise.resolve().then(again);
     }
   }
+  return write();
 }

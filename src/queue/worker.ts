@@ -267,7 +267,7 @@ export class Worker {
         signal,
       });
     } catch (error) {
-      const outcome = this.failed(item, claimedAhead, error, signal.aborted);
+      const outcome = this.failed(item, claimedAhead, error, signal);
       this.handlerReturned(entry);
       return outcome;
     }
@@ -282,14 +282,17 @@ export class Worker {
         stored ? { nowMs, claimedAhead, result: storable, resultJson: stored.json } : { nowMs, claimedAhead },
       );
     };
-    let writing: Promise<boolean>;
-    try {
-      writing = complete(); // before the slot takes the next item: its claim joins this write's commit
-    } catch (error) {
-      writing = Promise.reject(error);
-    }
+    // Written before the slot takes the next item: that claim joins this write's commit. (Awaited in a
+    // try, not through .catch(): each promise hop more moves the claim out of the write's commit.)
+    const writing = this.writeOutcome(complete, signal);
     this.handlerReturned(entry);
-    const written = await writeOutcome(writing, complete, clock, (error) => emit('error', { error }), signal);
+    let written: boolean;
+    try {
+      written = await writing;
+    } catch (error) {
+      emit('error', { error });
+      written = false;
+    }
     if (!written) {
       // The effect happened but was not recorded (or the item is no longer ours): it is not reported
       // completed; it is recovered and runs again with the same idempotency key, so nothing applies twice.
@@ -300,17 +303,24 @@ export class Worker {
     return { status: 'completed', result };
   }
 
+  /** An outcome's write, tried again while the store refuses it (outcome-write.ts). */
+  private writeOutcome<T>(write: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    const { clock, emit } = this.settings;
+    return writeOutcome(write, clock, (error) => emit('error', { error }), signal);
+  }
+
   private async failed(
     item: QueueItem,
     claimedAhead: boolean,
     error: unknown,
-    aborted: boolean,
+    signal: AbortSignal,
   ): Promise<AttemptOutcome> {
     const { store, clock, owner, emit, link, classify, backoff } = this.settings;
     const nowMs = clock.now();
+    const write = (outcome: () => Promise<boolean>) => this.writeOutcome(outcome, signal);
     try {
-      if (aborted && this.stopping) {
-        await store.release(item.id, owner, { nowMs, claimedAhead });
+      if (signal.aborted && this.stopping) {
+        await write(() => store.release(item.id, owner, { nowMs, claimedAhead }));
         emit('released', { item, reason: 'the queue stopped during the attempt' });
         return { status: 'released', reason: 'stopped' };
       }
@@ -318,17 +328,14 @@ export class Worker {
       link?.reportFailure?.(error); // the monitor decides whether it speaks of the link
       const outcome = decideOutcome(item, failure, backoff, nowMs);
       if (outcome.action === 'release' || (failure.retryable && link?.state === 'offline')) {
-        await store.release(item.id, owner, { nowMs, claimedAhead });
+        await write(() => store.release(item.id, owner, { nowMs, claimedAhead }));
         emit('released', { item, reason: `the link is down: ${failure.message}` });
         return { status: 'released', reason: `offline: ${failure.message}` };
       }
       if (outcome.action === 'bury') {
-        await store.bury(item.id, owner, {
-          nowMs,
-          claimedAhead,
-          reason: outcome.reason,
-          error: outcome.error,
-        });
+        await write(() =>
+          store.bury(item.id, owner, { nowMs, claimedAhead, reason: outcome.reason, error: outcome.error }),
+        );
         emit('dead', {
           item: { ...item, status: 'dead', deadReason: outcome.reason },
           reason: outcome.reason,
@@ -336,12 +343,14 @@ export class Worker {
         });
         return { status: 'dead', reason: outcome.reason, error };
       }
-      await store.reschedule(item.id, owner, {
-        nowMs,
-        claimedAhead,
-        nextAttemptAtMs: outcome.nextAttemptAtMs,
-        error: outcome.error,
-      });
+      await write(() =>
+        store.reschedule(item.id, owner, {
+          nowMs,
+          claimedAhead,
+          nextAttemptAtMs: outcome.nextAttemptAtMs,
+          error: outcome.error,
+        }),
+      );
       emit('retrying', {
         item,
         delayMs: outcome.delayMs,

@@ -3,7 +3,13 @@ import { Worker } from 'node:worker_threads';
 import { InvalidOptionError } from '../core/errors.js';
 import { Emitter } from '../core/events.js';
 import { ListenError } from './listen-error.js';
-import { DEFAULT_HOST, DEFAULT_PORT, type ServerEvents, type ServerOptions } from './server.js';
+import {
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  type LifelineServer,
+  type ServerEvents,
+  type ServerOptions,
+} from './server.js';
 import type { FinishedUpload } from './upload-log.js';
 
 /**
@@ -17,40 +23,35 @@ import type { FinishedUpload } from './upload-log.js';
 export const SERVER_THREAD_V8_FLAGS: readonly string[] = ['--initial-heap-size=64'];
 
 /** The server's events that cross to the caller's thread (`listening` and `closed` are `start`/`stop`). */
-export type RelayedEvent =
-  | 'operation'
-  | 'pushback'
-  | 'upload'
-  | 'upload-rejected'
-  | 'upload-expired'
-  | 'error';
-export const RELAYED_EVENTS: readonly RelayedEvent[] = [
+export const RELAYED_EVENTS = [
   'operation',
   'pushback',
   'upload',
   'upload-rejected',
   'upload-expired',
   'error',
-];
+] as const satisfies ReadonlyArray<keyof ServerEvents>;
+export type RelayedEvent = (typeof RELAYED_EVENTS)[number];
 
 export interface ServerThreadOptions extends Omit<ServerOptions, 'clock'> {
   /** Which events to pass to this thread (each costs a message). Default all of `RELAYED_EVENTS`. */
   events?: readonly RelayedEvent[];
 }
 
-/** What the server reports once it listens: the same values as `LifelineServer`'s properties. */
-export interface ServerThreadInfo {
-  url: string;
-  host: string;
-  port: number;
-  dataDir: string;
-  databasePath: string;
-  uploadsDirectory: string;
-  synchronous: 'full' | 'normal';
-  maxBodyBytes: number;
-  maxUploadBytes: number;
-  uploadExpirationMs: number;
-}
+/** What the server reports once it listens: these of `LifelineServer`'s properties. */
+export type ServerThreadInfo = Pick<
+  LifelineServer,
+  | 'url'
+  | 'host'
+  | 'port'
+  | 'dataDir'
+  | 'databasePath'
+  | 'uploadsDirectory'
+  | 'synchronous'
+  | 'maxBodyBytes'
+  | 'maxUploadBytes'
+  | 'uploadExpirationMs'
+>;
 
 interface Settle<T> {
   resolve(value: T): void;
@@ -172,9 +173,7 @@ export class ServerThread extends Emitter<Pick<ServerEvents, RelayedEvent>> {
         this.stopSettle?.resolve({ operations: message.operations, uploads: message.uploads });
         break;
       case 'failed': // stopping failed; the thread ends next
-        this.stopSettle?.reject(
-          Object.assign(new Error(message.error.message), { name: message.error.name }),
-        );
+        this.stopSettle?.reject(revive(message.error));
         break;
     }
   }
@@ -228,14 +227,16 @@ function spawnWorker(workerData: { options: Omit<ServerOptions, 'clock'>; events
 
 function reviveErrorEvent(event: unknown): ServerEvents['error'] {
   const { error, method, path } = event as { error: SerializedError; method: string; path: string };
-  return { error: Object.assign(new Error(error.message), { name: error.name }), method, path };
+  return { error: revive(error), method, path };
 }
 
-function revive(error: SerializedError, options: Omit<ServerOptions, 'clock'>): Error {
+/** The error again, on this side: lifeline's own classes where it has them, else an Error with name and code. */
+function revive(error: SerializedError, listenAt: { host?: string; port?: number } = {}): Error {
+  const code = error.code === undefined ? {} : { code: error.code };
   if (error.name === 'ListenError') {
-    const cause = Object.assign(new Error(error.causeMessage ?? error.message), { code: error.code });
-    return new ListenError(cause, options.host ?? DEFAULT_HOST, options.port ?? DEFAULT_PORT);
+    const cause = Object.assign(new Error(error.causeMessage ?? error.message), code);
+    return new ListenError(cause, listenAt.host ?? DEFAULT_HOST, listenAt.port ?? DEFAULT_PORT);
   }
   if (error.name === 'InvalidOptionError') return new InvalidOptionError(error.message);
-  return Object.assign(new Error(error.message), { name: error.name });
+  return Object.assign(new Error(error.message), { name: error.name }, code);
 }

@@ -312,20 +312,30 @@ function looksLikeJson(text: string): boolean {
  */
 async function noAgent(runtime: Runtime, running: number): Promise<string> {
   if (running === 0) return 'not running';
-  const items = await runtime.queue.list({ status: 'running', limit: 1000 });
-  const pids = [...new Set(items.map((item) => ownerPid(item.owner ?? '')))];
-  const live = pids.filter((pid): pid is number => pid !== undefined && processExists(pid));
-  const gone = pids.filter((pid): pid is number => pid !== undefined && !processExists(pid));
-  const parts = [];
-  if (live.length > 0)
+  const live = new Map<number, number>(); // pid → items it runs
+  const ended = new Set<number>();
+  let elsewhere = 0;
+  for (const item of await runtime.queue.list({ status: 'running', limit: 1000 })) {
+    const pid = ownerPid(item.owner ?? '');
+    if (pid === undefined) elsewhere++;
+    else if (live.has(pid) || processExists(pid)) live.set(pid, (live.get(pid) ?? 0) + 1);
+    else ended.add(pid);
+  }
+  const parts = ['not running'];
+  if (live.size > 0) {
+    const count = [...live.values()].reduce((sum, items) => sum + items, 0);
+    const pids = [...live.keys()].join(', ');
     parts.push(
-      `${plural(running, 'item')} running in ${live.length === 1 ? 'process' : 'processes'} ${live.join(', ')}` +
+      `${plural(count, 'item')} running in ${live.size === 1 ? 'process' : 'processes'} ${pids}` +
         ' (a send --wait, a watch or a program of yours)',
     );
-  if (gone.length > 0)
+  }
+  if (ended.size > 0)
     parts.push(
-      `items left running by ${plural(gone.length, 'process', 'processes')} that ended (${gone.join(', ')}): the next agent or sync takes them back`,
+      `items left running by ${plural(ended.size, 'process', 'processes')} that ended (${[...ended].join(', ')}): ` +
+        'the next agent or sync takes them back',
     );
-  if (pids.includes(undefined)) parts.push('items held by a queue elsewhere (another host or program)');
-  return ['not running', ...parts].join('; ');
+  if (elsewhere > 0)
+    parts.push(`${plural(elsewhere, 'item')} held by a queue elsewhere (another host or program)`);
+  return parts.join('; ');
 }
