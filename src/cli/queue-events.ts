@@ -54,7 +54,13 @@ export function reportQueue(queue: OperationQueue, output: Output, json: boolean
         count,
       }),
     ),
-    queue.on('paused', () => line('paused', paint(output, 'yellow', 'queue paused'), {})),
+    queue.on('paused', () =>
+      line(
+        'paused',
+        paint(output, 'yellow', "queue paused: nothing is sent until 'lifeline queue resume'"),
+        {},
+      ),
+    ),
     queue.on('resumed', () => line('resumed', 'queue resumed', {})),
     queue.on('error', ({ error }) =>
       line('error', paint(output, 'red', `store error: ${(error as Error).message}`), {

@@ -36,4 +36,6 @@ export interface SyncSummary {
   released: number;
   /** Pending after the sync. */
   remaining: number;
+  /** The queue was paused, so nothing was attempted. */
+  paused: boolean;
 }

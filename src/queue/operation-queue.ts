@@ -229,7 +229,10 @@ export class OperationQueue extends Emitter<QueueEvents> {
     this.worker.wake(); // resumed: look for work; paused: give back what was claimed ahead
   }
 
-  /** Runs every pending item now (ignoring backoff waits), each once, and says what happened. */
+  /**
+   * Runs every pending item now (ignoring backoff waits), each once, and says what happened. A paused
+   * queue runs nothing (`paused` in the summary says why): pause holds in every process until `resume()`.
+   */
   async sync(): Promise<SyncSummary> {
     const summary: SyncSummary = {
       attempted: 0,
@@ -238,7 +241,13 @@ export class OperationQueue extends Emitter<QueueEvents> {
       dead: 0,
       released: 0,
       remaining: 0,
+      paused: false,
     };
+    if (await this.refreshPaused()) {
+      summary.paused = true;
+      summary.remaining = (await this.store.counts()).pending;
+      return summary;
+    }
     await this.worker.recover();
     const ids = (await this.listAll('pending')).map((item) => item.id);
     const running = new Set<Promise<void>>();

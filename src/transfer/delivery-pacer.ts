@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { InvalidOptionError } from '../core/errors.js';
 import { ByteThrottle } from './byte-throttle.js';
 import type { LinkHistory } from './link-history.js';
 import type { TusTransport } from './tus-transport.js';
@@ -147,10 +148,16 @@ export class DeliveryPacer {
 
 /** The pacer an upload's options ask for (none with `pacing: false`); the endpoint is a valid URL. */
 export function pacerFor(clock: Clock, options: PacerOptions): DeliveryPacer | undefined {
-  if (options.pacing === false) return undefined;
+  const pacing = options.pacing ?? true;
+  if (pacing !== true && pacing !== false && pacing !== 'always') {
+    throw new InvalidOptionError(
+      `ResumableUpload: pacing must be true, false or 'always', got ${JSON.stringify(pacing)}`,
+    );
+  }
+  if (pacing === false) return undefined;
   const link = options.linkHistory && {
     history: options.linkHistory,
     origin: new URL(options.endpoint).origin,
   };
-  return new DeliveryPacer(clock, options.pacing ?? true, link, options.limits);
+  return new DeliveryPacer(clock, pacing, link, options.limits);
 }

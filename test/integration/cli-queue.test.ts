@@ -121,13 +121,25 @@ describe('lifeline queue', () => {
     expect((await run('queue', 'clear', '--all')).stdout).toContain('cleared 1 item (running ones stay)');
   });
 
-  it('pause and resume are kept in the store, for the agent to obey', async () => {
-    const { run } = await setup();
+  it('pause and resume are kept in the store, and a sync obeys them', async () => {
+    const { server, run } = await setup();
     await run('queue', 'pause');
     expect((await run('queue', 'status')).stdout).toMatch(/paused\s+yes/);
     expect(JSON.parse((await run('queue', 'status', '--json')).stdout).paused).toBe(true);
+    await run('queue', 'add', '/ops/held', '--data', '{}');
+    const held = await run('queue', 'sync');
+    expect(held.status).toBe(1);
+    expect(held.stdout).toContain(
+      "the queue is paused: nothing sent; 1 operation pending ('lifeline queue resume' lets them go)",
+    );
+    const heldJson = JSON.parse((await run('queue', 'sync', '--json')).stdout.trim().split('\n').at(-1) ?? '');
+    expect(heldJson).toMatchObject({ event: 'summary', paused: true, attempted: 0, remaining: 1 });
+    expect(server.operationCount).toBe(0);
     await run('queue', 'resume');
     expect(JSON.parse((await run('queue', 'status', '--json')).stdout).paused).toBe(false);
+    const sent = await run('queue', 'sync');
+    expect(sent.status, sent.stdout + sent.stderr).toBe(0);
+    expect(server.operationCount).toBe(1);
   });
 
   it('refuses credentials and bad input with a clear message and exit code 2', async () => {

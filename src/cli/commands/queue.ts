@@ -173,14 +173,18 @@ const SUBCOMMANDS: Record<string, Handler> = {
   async sync(runtime, args, output) {
     const { values } = parseArgs({ args, strict: true, options: { json: { type: 'boolean' } } });
     const json = values.json === true;
-    const pending = (await runtime.queue.status()).pending;
-    if (!json)
+    const { pending, paused } = await runtime.queue.status();
+    if (!json && !paused)
       output.line(pending === 0 ? 'nothing to send' : `sending ${plural(pending, 'pending operation')}…`);
     const stop = reportQueue(runtime.queue, output, json);
     const summary = await runtime.queue.sync();
     stop();
     if (json) output.json({ event: 'summary', ...summary });
-    else {
+    else if (summary.paused) {
+      output.line(
+        `the queue is paused: nothing sent; ${plural(summary.remaining, 'operation')} pending ('lifeline queue resume' lets them go)`,
+      );
+    } else {
       output.line(
         `sent ${summary.completed} of ${summary.attempted}; ${summary.retrying} will be retried, ${summary.dead} dead, ` +
           `${summary.released} waiting for the link; ${summary.remaining} pending now`,

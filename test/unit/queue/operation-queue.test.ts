@@ -306,6 +306,7 @@ describe('OperationQueue', () => {
       dead: 1,
       released: 0,
       remaining: 1,
+      paused: false,
     });
     expect(await queue.sync()).toEqual({
       attempted: 1,
@@ -314,8 +315,24 @@ describe('OperationQueue', () => {
       dead: 0,
       released: 0,
       remaining: 1,
+      paused: false,
     });
     expect(await queue.sync()).toMatchObject({ completed: 1, remaining: 0 });
+  });
+
+  it('sync() on a paused queue runs nothing, says it was paused, and runs everything once resumed', async () => {
+    const { queue } = setup();
+    let ran = 0;
+    queue.handle('ok', async () => {
+      ran++;
+    });
+    await queue.enqueueMany([{ kind: 'ok', payload: 1 }, { kind: 'ok', payload: 2 }]);
+    await queue.pause();
+    expect(await queue.sync()).toMatchObject({ attempted: 0, remaining: 2, paused: true });
+    expect(ran).toBe(0);
+    await queue.resume();
+    expect(await queue.sync()).toMatchObject({ completed: 2, remaining: 0, paused: false });
+    expect(ran).toBe(2);
   });
 
   it('recovers items a crashed worker left running, when it opens the store', async () => {

@@ -95,6 +95,11 @@ describe('DeliveryPacer', () => {
       patchAgainst(pacer, 50 * MiB, 1);
       expect(pacer.bytesPerSecond !== undefined).toBe(pacedBeforeLoss);
     }
+    // From JavaScript any value can come: one that is not an option is refused, saying what may be.
+    const typo = 'alwyas' as unknown as boolean;
+    expect(() => pacerFor(clock, { pacing: typo, endpoint: ENDPOINT, limits: [] })).toThrow(
+      /pacing must be true, false or 'always', got "alwyas"/,
+    );
   });
 
   describe('with a shared LinkHistory', () => {
