@@ -50,15 +50,19 @@ export function qualityRows(output: Output, quality: QualityView): string[][] {
   ];
 }
 
-/** Label/value rows: whether to start a large transfer (or how long to wait, and why), batch size, concurrency. */
-export function adviceRows(output: Output, advice: Recommendations): string[][] {
+/**
+ * Label/value rows: whether to start a large transfer (or how long to wait, and why), batch size,
+ * concurrency. Offline, nothing goes out: the sizes are for when the link is back.
+ */
+export function adviceRows(output: Output, advice: Recommendations, level: string): string[][] {
   const { transfer } = advice;
   const verdict = transfer.startNow
     ? `${paint(output, 'green', 'start now')}: ${transfer.reason}`
     : `${paint(output, 'yellow', `wait ${formatDuration(transfer.waitMs ?? 0)}`)}: ${transfer.reason}`;
+  const whenBack = level === 'offline' ? ' once the link is back' : '';
   return [
     ['large transfer', verdict],
-    ['batch size', String(advice.batchSize)],
-    ['concurrency', String(advice.concurrency)],
+    ['batch size', `${advice.batchSize}${whenBack}`],
+    ['concurrency', `${advice.concurrency}${whenBack}`],
   ];
 }

@@ -156,6 +156,10 @@ describe('lifeline probe', () => {
     expect(result.stdout).toMatch(
       /large transfer\s+wait 30\.0s: loss 100\.0% over the last 3 samples is too high/,
     );
+    // Nothing goes out while offline: the sizes advised are for when the link is back.
+    expect(result.stdout).toMatch(
+      /batch size\s+\d+ once the link is back\nconcurrency\s+1 once the link is back\n/,
+    );
     expect(result.stdout).toContain(
       `no probe got an answer: is anything listening at http://127.0.0.1:${port}/health`,
     );

@@ -211,7 +211,7 @@ function summarise(
         ],
       ]
     : [];
-  rows.push(['quality', levelText(output, snapshot)], ...adviceRows(output, advice));
+  rows.push(['quality', levelText(output, snapshot)], ...adviceRows(output, advice, snapshot.level));
   for (const line of table(rows)) output.line(line);
   if (sent > 0 && latencies.length === 0) {
     output.line(
