@@ -17,6 +17,19 @@ export interface QueuedUpload {
 }
 
 /**
+ * The file as it is now (path, size, time), if it can be uploaded: refused now, not when the agent gets to
+ * it, since a missing or unreadable file would only go dead later (SourceMissingError).
+ */
+export async function openUploadable(path: string): Promise<FileSource> {
+  const source = await FileSource.open(path);
+  await source.close();
+  await access(source.path, constants.R_OK).catch((error: unknown) => {
+    throw new SourceMissingError(source.path, error);
+  });
+  return source;
+}
+
+/**
  * Queues a file for upload. The idempotency key is the file's fingerprint and the endpoint, so the same
  * unchanged file is queued once however often it is offered (a restarted `watch`, a repeated `send`), and
  * a changed file gets a new item.
@@ -26,12 +39,7 @@ export async function queueUpload(
   path: string,
   options: { endpoint: string; priority: number; bytesPerSecond?: number },
 ): Promise<QueuedUpload> {
-  const source = await FileSource.open(path);
-  await source.close();
-  // Refused now, not when the agent gets to it: a file this user cannot read would only go dead later.
-  await access(source.path, constants.R_OK).catch((error: unknown) => {
-    throw new SourceMissingError(source.path, error);
-  });
+  const source = await openUploadable(path);
   const operation = uploadOperation(source.path, options.endpoint, {
     ...(options.bytesPerSecond === undefined ? {} : { bytesPerSecond: options.bytesPerSecond }),
   });

@@ -30,7 +30,9 @@ export class ProgressMeter {
     const bytesPerSecond = this.measured ? 0.7 * last.bytesPerSecond + 0.3 * instant : instant;
     this.measured = this.measured || elapsedS > 0;
     this.last = { atMs: nowMs, sent, bytesPerSecond };
-    const remaining = this.totalBytes - acknowledged;
+    // What is left to send, not to acknowledge: the server answers once per PATCH, so an ETA counted from
+    // the acknowledged offset would grow through each chunk and still show seconds at 100% sent.
+    const remaining = this.totalBytes - sentUpTo;
     return {
       bytesSent: sent,
       bytesAcknowledged: acknowledged,

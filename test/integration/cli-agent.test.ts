@@ -99,6 +99,12 @@ describe('lifeline agent', () => {
     expect(drained.stdout).toContain('stopped: 0 pending, 0 dead, 5 completed');
     expect(server.operationCount).toBe(5);
 
+    // An operation that goes dead in the run fails it, though nothing stays pending.
+    await lifelineAsync(['queue', 'add', `${proxy.url}/nowhere`, '--data', '{}'], { cwd, env });
+    const died = await lifelineAsync(['agent', '--once'], { cwd, env });
+    expect(died.status, died.stdout + died.stderr).toBe(1);
+    expect(died.stdout).toContain('stopped: 0 pending, 1 dead, 5 completed');
+
     await proxy.refuse({ resetExisting: true });
     await lifelineAsync(['queue', 'add', `${proxy.url}/ops/once`, '--data', '{}'], { cwd, env });
     const stuck = await lifelineAsync(['agent', '--once', '--wait', '1s'], { cwd, env });

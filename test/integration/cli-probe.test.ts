@@ -165,6 +165,17 @@ describe('lifeline probe', () => {
     );
   });
 
+  it('a server answering with an error status is there: it says to probe a URL that answers 2xx', async () => {
+    const { url } = await startServer();
+    const result = await run(['probe', `${url}/nope`, '--count', '2', '--interval', '10ms']);
+    expect(result.status).toBe(1);
+    expect(result.stdout.match(/^seq=\d lost: .*404/gm)).toHaveLength(2);
+    expect(result.stdout).toContain(
+      'the server answered HTTP 404, not 2xx: probe a URL that answers 2xx (lifeline serve answers at /health)',
+    );
+    expect(result.stdout).not.toContain('is anything listening');
+  });
+
   it('probes a TCP port with tcp://host:port', async () => {
     const { port } = await startServer();
     const open = await run(['probe', `tcp://127.0.0.1:${port}`, '--count', '2', '--interval', '0', '--json']);

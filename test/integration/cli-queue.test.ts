@@ -89,6 +89,32 @@ describe('lifeline queue', () => {
       pending: 0,
       completed: 3,
     });
+
+    // The same key again: the same request is already sent; another request is refused, not dropped silently.
+    const again = await run(
+      'queue',
+      'add',
+      `${server.url}/ops/notes`,
+      '--data',
+      '@body.json',
+      '--key',
+      'mine-1',
+    );
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(
+      /^already queued as #2 POST .*\/ops\/notes, completed \(idempotency key mine-1\): nothing new queued/,
+    );
+    const other = await run('queue', 'add', '/ops/notes', '--data', '{"n":5}', '--key', 'mine-1');
+    expect(other.status).toBe(1);
+    expect(other.stderr).toContain('not queued: idempotency key mine-1 belongs to #2 POST');
+    expect(other.stderr).toContain('a different request; an operation is sent once per key');
+    expect(
+      JSON.parse((await run('queue', 'add', '/ops/x', '--key', 'mine-1', '--json')).stdout),
+    ).toMatchObject({
+      id: 2,
+      fresh: false,
+    });
+    expect(JSON.parse((await run('queue', 'status', '--json')).stdout)).toMatchObject({ pending: 0 });
   });
 
   it('shows dead items with their reason, brings them back with retry, removes and clears', async () => {
@@ -132,7 +158,9 @@ describe('lifeline queue', () => {
     expect(held.stdout).toContain(
       "the queue is paused: nothing sent; 1 operation pending ('lifeline queue resume' lets them go)",
     );
-    const heldJson = JSON.parse((await run('queue', 'sync', '--json')).stdout.trim().split('\n').at(-1) ?? '');
+    const heldJson = JSON.parse(
+      (await run('queue', 'sync', '--json')).stdout.trim().split('\n').at(-1) ?? '',
+    );
     expect(heldJson).toMatchObject({ event: 'summary', paused: true, attempted: 0, remaining: 1 });
     expect(server.operationCount).toBe(0);
     await run('queue', 'resume');

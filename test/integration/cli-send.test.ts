@@ -22,10 +22,15 @@ describe('lifeline send', () => {
       { filename: 'report.txt', sha256: sha256(Buffer.from(text)), verified: true },
     ]);
 
-    const missing = await lifelineAsync(['send', 'nowhere.bin'], { cwd, env });
+    // One missing name among good ones queues none of them, not the ones before it.
+    writeFileSync(join(cwd, 'good.txt'), 'fine\n');
+    const missing = await lifelineAsync(['send', 'good.txt', 'nowhere.bin', '--wait'], { cwd, env });
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('nowhere.bin does not exist, so it cannot be uploaded');
     expect(missing.stderr).toContain("Run 'lifeline send --help' for usage.");
+    expect(missing.stdout).not.toContain('good.txt');
+    const status = JSON.parse((await lifelineAsync(['queue', 'status', '--json'], { cwd, env })).stdout);
+    expect(status).toMatchObject({ pending: 0, completed: 1 });
   });
 
   it('queue status names the process that uploads while no agent runs', async () => {

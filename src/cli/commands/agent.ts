@@ -17,7 +17,7 @@ Usage: lifeline agent [--once [--wait 10s]] [--json] [--config <file>]
 Sends queued operations whenever the link is up, watching it with probes of the server's /health;
 stops while it is down and starts again as soon as it is back.
 
-  --once            drain what is due now, then exit (exit 1 if operations stay queued)
+  --once            drain what is due now, then exit (exit 1 if operations stay queued or fail)
   --wait <time>     with --once: how long to wait for a link that is down (default 10s)
   --json            print events as JSON lines
   --config <file>   use this config file instead of ./lifeline.config.json or $LIFELINE_HOME's
@@ -65,13 +65,22 @@ export const agentCommand: Command = {
     runtime.connectivity.start();
     runtime.queue.start();
     let exitCode: number = EXIT.ok;
-    if (values.once) exitCode = await drainOnce(runtime, say, maxWaitMs);
-    else {
+    let graceMs = 10_000;
+    if (values.once) {
+      // Any item that goes dead during the run fails it, not only those left pending.
+      let died = 0;
+      const offDead = runtime.queue.on('dead', () => died++);
+      const drained = await drainOnce(runtime, say, maxWaitMs);
+      offDead();
+      exitCode = drained.ok && died === 0 ? EXIT.ok : EXIT.failed;
+      // The link stayed down past --wait: what runs is waiting for it, so it goes back to the queue now.
+      if (drained.linkDown) graceMs = 1000;
+    } else {
       await untilInterrupted();
       say('stopping', 'stopping: running operations get 10s to finish…', {});
     }
     stopHealth();
-    await runtime.queue.stop(10_000);
+    await runtime.queue.stop(graceMs);
     const counts = await runtime.queue.status();
     say('stopped', `stopped: ${counts.pending} pending, ${counts.dead} dead, ${counts.completed} completed`, {
       ...counts,
@@ -83,24 +92,33 @@ export const agentCommand: Command = {
   },
 };
 
-/** Runs until nothing is due and nothing is running; a link down for longer than `maxWaitMs` ends it (exit 1). */
-async function drainOnce(runtime: Runtime, say: EventPrinter, maxWaitMs: number): Promise<number> {
+/**
+ * Runs until nothing is due and nothing is running (ok: nothing left pending); a link down for longer
+ * than `maxWaitMs` ends it.
+ */
+async function drainOnce(
+  runtime: Runtime,
+  say: EventPrinter,
+  maxWaitMs: number,
+): Promise<{ ok: boolean; linkDown: boolean }> {
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const status = await runtime.queue.status();
     const dueNow = status.pending > 0 && (status.nextDueAtMs ?? Infinity) <= Date.now();
-    if (status.running === 0 && !dueNow) return status.pending === 0 ? EXIT.ok : EXIT.failed;
+    if (status.running === 0 && !dueNow) return { ok: status.pending === 0, linkDown: false };
     if (runtime.connectivity.state !== 'offline') continue;
     try {
       await runtime.connectivity.waitForOnline({ maxWaitMs });
     } catch {
-      const pending = (await runtime.queue.status()).pending;
+      // Running ones count too: they wait for the link, and go back to the queue as the agent stops.
+      const { pending, running } = await runtime.queue.status();
+      const queued = pending + running;
       say(
         'offline',
-        `the link is down; ${plural(pending, 'operation')} ${pending === 1 ? 'stays' : 'stay'} queued`,
-        { pending },
+        `the link is down; ${plural(queued, 'operation')} ${queued === 1 ? 'stays' : 'stay'} queued`,
+        { pending: queued },
       );
-      return EXIT.failed;
+      return { ok: false, linkDown: true };
     }
   }
 }

@@ -168,7 +168,11 @@ async function view(args: string[], output: Output): Promise<number> {
       fromAgent && adviceSource === 'probe'
         ? [['', paint(output, 'grey', '(advice from the probe just made)')]]
         : [];
-    printRows(output, [...qualityRows(output, quality), ...adviceRows(output, advice, quality.level), ...adviceNote]);
+    printRows(output, [
+      ...qualityRows(output, quality),
+      ...adviceRows(output, advice, quality.level),
+      ...adviceNote,
+    ]);
     output.line();
     if (fromAgent) {
       output.line(

@@ -41,6 +41,8 @@ interface Sample {
   ok: boolean;
   latencyMs: number | undefined;
   error: string | undefined;
+  /** The HTTP status of an answer that was not 2xx: the server is there, the URL is not one to probe. */
+  status?: number;
 }
 
 export const probeCommand: Command = {
@@ -143,7 +145,13 @@ function toSample(seq: number, result: ProbeResult, timeoutMs: number): Sample {
   const failure = classify(result.error);
   const error =
     failure.kind === 'timeout' ? `no answer within ${formatDuration(timeoutMs)}` : failure.message;
-  return { seq, ok: false, latencyMs: undefined, error };
+  return {
+    seq,
+    ok: false,
+    latencyMs: undefined,
+    error,
+    ...(failure.status ? { status: failure.status } : {}),
+  };
 }
 
 function printSample(output: Output, json: boolean, sample: Sample): void {
@@ -213,12 +221,15 @@ function summarise(
     : [];
   rows.push(['quality', levelText(output, snapshot)], ...adviceRows(output, advice, snapshot.level));
   for (const line of table(rows)) output.line(line);
+  const answered = samples.find((sample) => sample.status !== undefined);
   if (sent > 0 && latencies.length === 0) {
     output.line(
       paint(
         output,
         'red',
-        `no probe got an answer: is anything listening at ${target}, and is the way there open?`,
+        answered
+          ? `the server answered HTTP ${answered.status}, not 2xx: probe a URL that answers 2xx (lifeline serve answers at /health)`
+          : `no probe got an answer: is anything listening at ${target}, and is the way there open?`,
       ),
     );
   }

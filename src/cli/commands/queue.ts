@@ -90,13 +90,31 @@ const SUBCOMMANDS: Record<string, Handler> = {
       { method: values.method as string, url, headers, ...(body === undefined ? {} : { body }) },
       runtime.sensitiveHeaders,
     );
-    const item = await runtime.queue.enqueue('http', operation, {
-      priority,
-      ...(values.key === undefined ? {} : { idempotencyKey: values.key }),
+    // A key already stored means this operation is queued or sent already: nothing new is queued.
+    let fresh = values.key === undefined;
+    const off = runtime.queue.on('enqueued', ({ item }) => {
+      if (item.idempotencyKey === values.key) fresh = true;
     });
-    if (values.json) output.json(item);
-    else output.line(`queued #${item.id} ${describeItem(item)} (idempotency key ${item.idempotencyKey})`);
-    return EXIT.ok;
+    const item = await runtime.queue
+      .enqueue('http', operation, {
+        priority,
+        ...(values.key === undefined ? {} : { idempotencyKey: values.key }),
+      })
+      .finally(off);
+    const sameRequest = fresh || JSON.stringify(item.payload) === JSON.stringify(operation);
+    if (values.json) output.json({ ...item, fresh });
+    else if (fresh)
+      output.line(`queued #${item.id} ${describeItem(item)} (idempotency key ${item.idempotencyKey})`);
+    else if (sameRequest)
+      output.line(
+        `already queued as #${item.id} ${describeItem(item)}, ${item.status} (idempotency key ${item.idempotencyKey}): nothing new queued`,
+      );
+    else
+      output.error(
+        `not queued: idempotency key ${item.idempotencyKey} belongs to #${item.id} ${describeItem(item)} ` +
+          `(${item.status}), a different request; an operation is sent once per key, so give this one a key of its own`,
+      );
+    return sameRequest ? EXIT.ok : EXIT.failed;
   },
 
   async status(runtime, args, output) {

@@ -7,7 +7,13 @@ import { followUploads } from '../follow-uploads.js';
 import { interruption, pause } from '../interrupt.js';
 import type { Output } from '../output.js';
 import { reportQueue } from '../queue-events.js';
-import { describeQueued, endpointFlag, queueUpload, uploadFlags } from '../upload-queueing.js';
+import {
+  describeQueued,
+  endpointFlag,
+  openUploadable,
+  queueUpload,
+  uploadFlags,
+} from '../upload-queueing.js';
 
 const HELP = `lifeline send — upload files, resumably
 
@@ -50,11 +56,14 @@ export const sendCommand: Command = {
       async (runtime) => {
         const endpoint = to ?? runtime.uploadEndpoint;
         const ids: number[] = [];
+        // A file named on the command line that is not there is a usage error; a store failure is not.
+        const asUsage = (error: unknown) => {
+          throw error instanceof SourceMissingError ? new UsageError(error.message) : error;
+        };
+        // Every file is checked before any is queued: one mistyped name queues nothing.
+        for (const path of positionals) await openUploadable(path).catch(asUsage);
         for (const path of positionals) {
-          // A file named on the command line that is not there is a usage error; a store failure is not.
-          const queued = await queueUpload(runtime, path, { endpoint, ...flags }).catch((error: unknown) => {
-            throw error instanceof SourceMissingError ? new UsageError(error.message) : error;
-          });
+          const queued = await queueUpload(runtime, path, { endpoint, ...flags }).catch(asUsage);
           ids.push(queued.item.id);
           if (values.json)
             output.json({

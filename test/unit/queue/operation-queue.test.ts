@@ -326,7 +326,10 @@ describe('OperationQueue', () => {
     queue.handle('ok', async () => {
       ran++;
     });
-    await queue.enqueueMany([{ kind: 'ok', payload: 1 }, { kind: 'ok', payload: 2 }]);
+    await queue.enqueueMany([
+      { kind: 'ok', payload: 1 },
+      { kind: 'ok', payload: 2 },
+    ]);
     await queue.pause();
     expect(await queue.sync()).toMatchObject({ attempted: 0, remaining: 2, paused: true });
     expect(ran).toBe(0);
