@@ -198,6 +198,23 @@ describe('lifeline queue', () => {
     const listed = JSON.parse((await run('queue', 'list', '--json')).stdout) as Array<{ priority: number }>;
     expect(listed.map((item) => item.priority)).toContain(-5);
     expect((await run('queue', 'frobnicate')).stderr).toContain("unknown queue command 'frobnicate'");
+    // Every action reads its flags strictly, takes --json, and no stray arguments.
+    const typo = await run('queue', 'pause', '--bogus');
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toContain("Unknown option '--bogus'");
+    const extra = await run('queue', 'remove', '1', '2');
+    expect(extra.status).toBe(2);
+    expect(extra.stderr).toContain("queue remove takes one item id, not '1 2'");
+    expect(JSON.parse((await run('queue', 'resume', '--json')).stdout)).toEqual({ event: 'resumed' });
+    expect(JSON.parse((await run('queue', 'retry', '--json')).stdout)).toEqual({
+      event: 'retried',
+      count: 0,
+    });
+    expect(JSON.parse((await run('queue', 'clear', '--json')).stdout)).toEqual({
+      event: 'cleared',
+      count: 0,
+    });
+    expect(JSON.parse((await run('queue', 'purge', '--json')).stdout)).toEqual({ event: 'purged', count: 0 });
     expect((await run('queue', 'remove', 'x')).stderr).toContain('queue remove needs an item id');
   });
 

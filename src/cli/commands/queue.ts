@@ -6,6 +6,7 @@ import { ownerPid, processExists } from '../../node/process-owner.js';
 import type { Runtime } from '../../node/runtime.js';
 import { httpOperation } from '../../queue/http-operation.js';
 import { ITEM_STATUSES, type ItemStatus, type QueueItem } from '../../queue/types.js';
+import { actionArgs, say } from '../action-args.js';
 import { agentStatus } from '../agent-status.js';
 import {
   type Command,
@@ -211,34 +212,41 @@ const SUBCOMMANDS: Record<string, Handler> = {
     return summary.remaining === 0 && summary.dead === 0 ? EXIT.ok : EXIT.failed;
   },
 
-  async pause(runtime, _args, output) {
+  async pause(runtime, args, output) {
+    const { json } = actionArgs('pause', args);
     await runtime.queue.pause();
-    output.line(
-      'paused: nothing is sent until `lifeline queue resume` (a running agent stops within a second)',
+    say(
+      output,
+      json,
+      { event: 'paused' },
+      () => 'paused: nothing is sent until `lifeline queue resume` (a running agent stops within a second)',
     );
     return EXIT.ok;
   },
 
-  async resume(runtime, _args, output) {
+  async resume(runtime, args, output) {
+    const { json } = actionArgs('resume', args);
     await runtime.queue.resume();
-    output.line('resumed');
+    say(output, json, { event: 'resumed' }, () => 'resumed');
     return EXIT.ok;
   },
 
   async remove(runtime, args, output) {
-    const id = itemId(args[0], 'remove');
+    const { json, positionals } = actionArgs('remove', args, {}, 1);
+    const id = itemId(positionals[0], 'remove');
     const item = await runtime.queue.get(id);
     if (!item) throw new UsageError(`no item #${id} in the queue`);
     if (!(await runtime.queue.remove(id))) {
       output.error(`#${id} is running right now; stop the agent or try again when it is done`);
       return EXIT.failed;
     }
-    output.line(`removed #${id} ${describeItem(item)}`);
+    say(output, json, { event: 'removed', item }, () => `removed #${id} ${describeItem(item)}`);
     return EXIT.ok;
   },
 
   async retry(runtime, args, output) {
-    const id = args[0] === undefined ? undefined : itemId(args[0], 'retry');
+    const { json, positionals } = actionArgs('retry', args, {}, 1);
+    const id = positionals[0] === undefined ? undefined : itemId(positionals[0], 'retry');
     const count = await runtime.queue.retryDead(id);
     if (id !== undefined && count === 0) {
       const item = await runtime.queue.get(id);
@@ -248,30 +256,31 @@ const SUBCOMMANDS: Record<string, Handler> = {
           : `no item #${id} in the queue ('lifeline queue list --status dead' lists the dead ones)`,
       );
     }
-    output.line(
+    say(output, json, { event: 'retried', count }, () =>
       count === 0 ? 'no dead items' : `${plural(count, 'dead item')} back in the queue, with fresh attempts`,
     );
     return EXIT.ok;
   },
 
   async clear(runtime, args, output) {
-    const { values } = parseArgs({ args, strict: true, options: { all: { type: 'boolean' } } });
-    const count = await runtime.queue.clear({ includePending: values.all === true });
-    output.line(
-      `cleared ${plural(count, values.all ? 'item' : 'completed or dead item')}${values.all ? ' (running ones stay)' : ''}`,
+    const { json, values } = actionArgs('clear', args, { all: { type: 'boolean' } });
+    const all = values.all === true;
+    const count = await runtime.queue.clear({ includePending: all });
+    say(
+      output,
+      json,
+      { event: 'cleared', count },
+      () =>
+        `cleared ${plural(count, all ? 'item' : 'completed or dead item')}${all ? ' (running ones stay)' : ''}`,
     );
     return EXIT.ok;
   },
 
   async purge(runtime, args, output) {
-    const { values } = parseArgs({
-      args,
-      strict: true,
-      options: { 'older-than': { type: 'string', default: '0' } },
-    });
+    const { json, values } = actionArgs('purge', args, { 'older-than': { type: 'string', default: '0' } });
     const olderThanMs = parseDurationMs(values['older-than'] as string, '--older-than');
     const count = await runtime.queue.purgeCompleted({ olderThanMs });
-    output.line(`purged ${plural(count, 'completed item')}`);
+    say(output, json, { event: 'purged', count }, () => `purged ${plural(count, 'completed item')}`);
     return EXIT.ok;
   },
 };
