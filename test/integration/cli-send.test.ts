@@ -71,6 +71,20 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+describe('lifeline queue sync with uploads', () => {
+  it('a queued upload to a server that is down: its retries show, and the attempt ends in a few tries', async () => {
+    const { cwd, env } = lifelineWorkspace(`http://127.0.0.1:${await closedPort()}`);
+    writeFileSync(join(cwd, 'down.bin'), Buffer.alloc(64 * 1024, 1));
+    expect((await lifelineAsync(['send', 'down.bin'], { cwd, env })).status).toBe(0);
+    const sync = await lifelineAsync(['queue', 'sync'], { cwd, env });
+    expect(sync.status).toBe(1);
+    // Three quick retries inside the attempt, then the queue's own backoff: not the minutes of ten.
+    expect(sync.stdout.match(/#1 down\.bin: .*connection refused.* — retrying in/g)).toHaveLength(3);
+    expect(sync.stdout).toMatch(/#1 upload down\.bin .*connection refused/);
+    expect(sync.stdout).toContain('sent 0 of 1; 1 will be retried, 0 dead');
+  });
+});
+
 describe('lifeline send --to', () => {
   it('judges the link by the endpoint it uploads to when that is not the configured server', async () => {
     const server = await servers.started({ synchronous: 'normal' });

@@ -18,6 +18,7 @@ import {
   withRuntime,
 } from '../command.js';
 import { describeItem } from '../describe-item.js';
+import { followUploads } from '../follow-uploads.js';
 import { type Output, paint, table } from '../output.js';
 import { reportQueue } from '../queue-events.js';
 import { ago, fromNow } from '../time-text.js';
@@ -196,7 +197,8 @@ const SUBCOMMANDS: Record<string, Handler> = {
     if (!json && !paused)
       output.line(pending === 0 ? 'nothing to send' : `sending ${plural(pending, 'pending operation')}…`);
     const stop = reportQueue(runtime.queue, output, json);
-    const summary = await runtime.queue.sync();
+    const stopFollowing = followUploads(runtime, output, json); // uploads show their progress and retries
+    const summary = await runtime.queue.sync().finally(stopFollowing);
     stop();
     if (json) output.json({ event: 'summary', ...summary });
     else if (summary.paused) {
