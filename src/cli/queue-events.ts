@@ -5,22 +5,30 @@ import { eventPrinter, type Output, paint } from './output.js';
 
 /**
  * Prints what the queue does, one line per transition — for a person ("✓ #42 POST … (12ms)") or, with
- * `json`, as JSON lines for scripts. Used by `lifeline agent` and `lifeline queue sync`.
+ * `json`, as JSON lines for scripts. Used by `lifeline agent`, `queue sync`, `send --wait` and `watch`.
  */
-export function reportQueue(queue: OperationQueue, output: Output, json: boolean): () => void {
+export function reportQueue(
+  queue: OperationQueue,
+  output: Output,
+  json: boolean,
+  /** followUploads runs beside it: a finished upload already has its line (size, resumes, URL). */
+  options: { uploadsFollowed?: boolean } = {},
+): () => void {
   const line = eventPrinter(output, json);
   const offs = [
     queue.on('completed', ({ item, durationMs }) =>
-      line(
-        'completed',
-        `${paint(output, 'green', '✓')} #${item.id} ${describeItem(item)} (${formatDuration(durationMs)})`,
-        {
-          id: item.id,
-          kind: item.kind,
-          durationMs,
-          result: item.result,
-        },
-      ),
+      options.uploadsFollowed && !json && item.kind === 'upload'
+        ? undefined
+        : line(
+            'completed',
+            `${paint(output, 'green', '✓')} #${item.id} ${describeItem(item)} (${formatDuration(durationMs)})`,
+            {
+              id: item.id,
+              kind: item.kind,
+              durationMs,
+              result: item.result,
+            },
+          ),
     ),
     queue.on('retrying', ({ item, delayMs, error }) =>
       line(

@@ -31,6 +31,11 @@ describe('lifeline send', () => {
     expect(missing.stdout).not.toContain('good.txt');
     const status = JSON.parse((await lifelineAsync(['queue', 'status', '--json'], { cwd, env })).stdout);
     expect(status).toMatchObject({ pending: 0, completed: 1 });
+    // A finished upload gets one line, with its size and where it went.
+    const human = await lifelineAsync(['send', 'good.txt', '--wait'], { cwd, env });
+    expect(human.status, human.stderr).toBe(0);
+    expect(human.stdout.match(/✓ #/g)).toHaveLength(1);
+    expect(human.stdout).toMatch(/✓ #2 good\.txt {2}5 B in \S+ → http/);
   });
 
   it('queue status names the process that uploads while no agent runs', async () => {

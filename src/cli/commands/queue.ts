@@ -196,7 +196,7 @@ const SUBCOMMANDS: Record<string, Handler> = {
     const { pending, paused } = await runtime.queue.status();
     if (!json && !paused)
       output.line(pending === 0 ? 'nothing to send' : `sending ${plural(pending, 'pending operation')}…`);
-    const stop = reportQueue(runtime.queue, output, json);
+    const stop = reportQueue(runtime.queue, output, json, { uploadsFollowed: true });
     const stopFollowing = followUploads(runtime, output, json); // uploads show their progress and retries
     const summary = await runtime.queue.sync().finally(stopFollowing);
     stop();

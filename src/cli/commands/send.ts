@@ -90,7 +90,7 @@ export const sendCommand: Command = {
 /** Runs the worker here until the given items are completed or dead; Ctrl-C stops it (they stay queued). */
 async function uploadNow(runtime: Runtime, ids: number[], output: Output, json: boolean): Promise<number> {
   const stopFollowing = followUploads(runtime, output, json);
-  const stopReporting = reportQueue(runtime.queue, output, json);
+  const stopReporting = reportQueue(runtime.queue, output, json, { uploadsFollowed: true });
   runtime.connectivity.start();
   runtime.queue.start();
   const interrupted = interruption();

@@ -86,7 +86,10 @@ export const watchCommand: Command = {
     watcher.on('error', ({ error }) =>
       say('error', paint(output, 'red', `cannot read ${directory}: ${(error as Error).message}`), {}),
     );
-    const stops = [followUploads(runtime, output, json), reportQueue(runtime.queue, output, json)];
+    const stops = [
+      followUploads(runtime, output, json),
+      reportQueue(runtime.queue, output, json, { uploadsFollowed: true }),
+    ];
     say('watching', `watching ${directory} → ${endpoint}${values['queue-only'] ? ' (queueing only)' : ''}`, {
       directory,
       endpoint,
