@@ -97,5 +97,11 @@ describe('lifeline chaos', () => {
     const unknown = lifeline(['chaos', '--upstream', '8080', '--latancy', '5']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain("Unknown option '--latancy'");
+    const noWindow = lifeline(['chaos', '--upstream', '8080', '--outage', '5s']);
+    expect(noWindow.status).toBe(2);
+    expect(noWindow.stderr).toContain("--outage: give a window <from>-<to>, as in 2s-5s (got '5s')");
+    const lonelyDelay = lifeline(['chaos', '--upstream', '8080', '--slice-delay', '5']);
+    expect(lonelyDelay.status).toBe(2);
+    expect(lonelyDelay.stderr).toContain('--slice-delay goes with --slice');
   });
 });

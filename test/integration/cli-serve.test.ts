@@ -253,6 +253,9 @@ describe('lifeline serve', () => {
     const badLimit = lifeline(['serve', '--max-upload', 'lots']);
     expect(badLimit.status).toBe(2);
     expect(badLimit.stderr).toContain("--max-upload: cannot read 'lots'");
+    const noExpiry = lifeline(['serve', '--upload-expiry', '0']);
+    expect(noExpiry.status).toBe(2);
+    expect(noExpiry.stderr).toContain('--upload-expiry: use a time of at least 1ms, like 30m or 24h (got 0)');
     const unknown = lifeline(['serve', '--prot', '8080']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain("Unknown option '--prot'");

@@ -123,6 +123,8 @@ function toxicsFrom(values: Values, direction: ToxicDirection): ToxicSpec[] {
       direction,
     });
   const slice = text('slice');
+  if (slice === undefined && text('slice-delay') !== undefined)
+    throw new UsageError('--slice-delay goes with --slice (lifeline chaos … --slice 1KB --slice-delay 5ms)');
   if (slice !== undefined) {
     toxics.push({
       type: 'slicer',
@@ -155,7 +157,9 @@ function toxicsFrom(values: Values, direction: ToxicDirection): ToxicSpec[] {
 }
 
 function parseOutage(text: string): { startInMs: number; durationMs: number } {
-  const [from, to] = text.split('-');
+  const [from, to, ...rest] = text.split('-');
+  if (to === undefined || rest.length > 0)
+    throw new UsageError(`--outage: give a window <from>-<to>, as in 2s-5s (got '${text}')`);
   const startInMs = parseDurationMs(from ?? '', '--outage');
   const endMs = parseDurationMs(to ?? '', '--outage');
   if (!(endMs > startInMs))

@@ -84,7 +84,7 @@ export const serveCommand: Command = {
         : { maxUploadBytes: parseBytes(values['max-upload'], '--max-upload') }),
       ...(values['upload-expiry'] === undefined
         ? {}
-        : { uploadExpirationMs: parseDurationMs(values['upload-expiry'], '--upload-expiry') }),
+        : { uploadExpirationMs: atLeastOneMs(parseDurationMs(values['upload-expiry'], '--upload-expiry')) }),
     };
     const json = values.json === true;
 
@@ -222,4 +222,11 @@ function reportUploads(server: ServerThread, output: Output, say: EventPrinter):
       { id, filename: filename ?? null, offset, size: size ?? null },
     );
   });
+}
+
+/** An expiry of nothing would delete every upload as it starts. */
+function atLeastOneMs(ms: number): number {
+  if (ms < 1)
+    throw new UsageError(`--upload-expiry: use a time of at least 1ms, like 30m or 24h (got ${ms})`);
+  return Math.round(ms);
 }
