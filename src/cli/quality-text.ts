@@ -46,7 +46,13 @@ export function qualityRows(output: Output, quality: QualityView): string[][] {
   return [
     ['level', levelText(output, quality)],
     ['latency', `${formatLatency(quality.latencyMs)}${jitter}`],
-    ['loss', formatPercent(quality.lossRate)],
+    // Offline with no failed sample counted (the connectivity monitor said so): 0% would read as healthy.
+    [
+      'loss',
+      quality.level === 'offline' && quality.lossRate === 0
+        ? 'not measured (link offline)'
+        : formatPercent(quality.lossRate),
+    ],
   ];
 }
 

@@ -79,7 +79,7 @@ function adviseTransfer(input: RecommendInput): TransferAdvice {
     return {
       startNow: false,
       waitMs: input.nextProbeInMs,
-      reason: `link offline; next probe in ${formatDuration(input.nextProbeInMs)} (or await waitForOnline())`,
+      reason: `link offline; next probe in ${formatDuration(input.nextProbeInMs)}`,
     };
   }
   if (measurements.lossRate >= WAIT_LOSS_FROM) {

@@ -262,7 +262,7 @@ describe('QualityMonitor: recommendations', () => {
       transfer: {
         startNow: false,
         waitMs: 4000,
-        reason: 'link offline; next probe in 4.0s (or await waitForOnline())',
+        reason: 'link offline; next probe in 4.0s',
       },
       batchSize: 12,
       concurrency: 1,
