@@ -96,10 +96,13 @@ async function describe(
     ? records.find((r) => r.fingerprint === source.fingerprint && r.endpoint === operation.endpoint)
     : undefined;
   const acknowledgedBytes = item.status === 'completed' ? (size ?? 0) : (record?.offset ?? 0);
+  // A sent file deleted since is no problem; one still to send is.
   const reason =
     item.status === 'dead'
       ? item.deadReason
-      : (item.lastError?.message ?? (source ? undefined : 'the file is gone'));
+      : item.status === 'completed'
+        ? undefined
+        : (item.lastError?.message ?? (source ? undefined : 'the file is gone'));
   return {
     id: item.id,
     file: basename(operation.path),
@@ -108,7 +111,7 @@ async function describe(
     status: item.status,
     size,
     acknowledgedBytes,
-    percent: size ? Math.floor((acknowledgedBytes / size) * 100) : 0,
+    percent: size ? Math.floor((acknowledgedBytes / size) * 100) : item.status === 'completed' ? 100 : 0,
     attempts: item.attempts,
     maxAttempts: item.maxAttempts,
     nextAttemptAtMs: item.nextAttemptAtMs,

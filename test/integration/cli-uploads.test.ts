@@ -1,0 +1,58 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lifelineAsync } from './support/cli.js';
+import { startedServers } from './support/servers.js';
+import { lifelineWorkspace } from './support/workspace.js';
+
+const servers = startedServers('lifeline-uploads-');
+
+interface Row {
+  id: number;
+  file: string;
+  status: string;
+  size?: number;
+  acknowledgedBytes: number;
+  percent: number;
+  reason?: string;
+}
+
+describe('lifeline uploads', () => {
+  it('lists what was sent, how far each got, and what failed and why', async () => {
+    const server = await servers.started({ synchronous: 'normal' });
+    const { cwd, env } = lifelineWorkspace(server.url);
+    const run = (...args: string[]) => lifelineAsync(args, { cwd, env });
+    expect((await run('uploads')).stdout).toContain("no uploads; 'lifeline send <file>' queues one");
+
+    writeFileSync(join(cwd, 'report.txt'), 'x'.repeat(3000));
+    writeFileSync(join(cwd, 'empty.bin'), '');
+    expect((await run('send', 'report.txt', 'empty.bin', '--wait')).status).toBe(0);
+    rmSync(join(cwd, 'report.txt')); // sent, then deleted here: no problem to report
+    writeFileSync(join(cwd, 'gone.txt'), 'soon gone');
+    expect((await run('send', 'gone.txt')).status).toBe(0);
+    rmSync(join(cwd, 'gone.txt')); // deleted while queued: the upload cannot happen
+    expect((await run('agent', '--once')).status).toBe(1);
+
+    const rows = JSON.parse((await run('uploads', '--json')).stdout) as Row[];
+    const byFile = new Map(rows.map((row) => [row.file, row]));
+    expect(byFile.get('report.txt')).toMatchObject({
+      status: 'completed',
+      size: 3000,
+      acknowledgedBytes: 3000,
+      percent: 100,
+    });
+    expect(byFile.get('report.txt')?.reason).toBeUndefined();
+    expect(byFile.get('empty.bin')).toMatchObject({ status: 'completed', size: 0, percent: 100 });
+    expect(byFile.get('gone.txt')).toMatchObject({ status: 'dead', percent: 0 });
+    expect(byFile.get('gone.txt')?.reason).toMatch(/gone\.txt/);
+
+    const human = (await run('uploads')).stdout;
+    expect(human).toMatch(/ID\s+FILE\s+STATUS\s+PROGRESS\s+TRIES\s+NEXT\s+QUEUED\s+WHY/);
+    expect(human).toMatch(
+      /#1\s+report\.txt\s+completed\s+2\.9 KB \/ 2\.9 KB \(100%\)\s+1\/10\s+\S+ ago\s*\n/,
+    );
+    expect(human).toMatch(/#2\s+empty\.bin\s+completed\s+0 B \/ 0 B \(100%\)/);
+    expect(human).toMatch(/#3\s+gone\.txt\s+dead\s+.*gone\.txt/);
+    expect(human).toContain("0 in flight or waiting, 1 failed — 'lifeline queue retry <id>' tries one again");
+  });
+});
