@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import { onAbort } from '../core/abort.js';
 import { InvalidOptionError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/events.js';
-import { exponentialBackoff } from '../policy/backoff.js';
 import type { Handler } from '../queue/handler.js';
 import type { QueueItem } from '../queue/types.js';
 import type { ByteThrottle } from '../transfer/byte-throttle.js';
@@ -57,16 +56,6 @@ export function tusEndpoint(endpoint: string, name: string): string {
  * link's connectivity and what uploads learned of the link (`linkHistory`). A file gone → dead letter
  * with that reason; a file changed → sent again whole.
  */
-/**
- * Within one queue attempt, an upload tries this often in a row without moving its offset (a reset, a
- * refused connection), up to 0.5 s, 1 s and 2 s apart, before the attempt fails and the queue's own backoff
- * takes over. The count starts again whenever the offset advances, so a long upload over a link that
- * drops often still goes on; but a server that is down costs seconds, not the minutes of the upload's own
- * defaults, and the queue (and `lifeline queue sync`) can say so.
- */
-const TRIES_WITHOUT_PROGRESS = 4;
-const quickBackoff = exponentialBackoff({ initialDelayMs: 500, maxDelayMs: 2000 });
-
 export function uploadHandler(options: {
   stateStore: UploadStateStore;
   transport?: TusTransport;
@@ -90,8 +79,6 @@ export function uploadHandler(options: {
       endpoint: operation.endpoint,
       stateStore: options.stateStore,
       headers: options.headersFor?.(new URL(operation.endpoint)) ?? {},
-      maxAttempts: TRIES_WITHOUT_PROGRESS,
-      backoff: quickBackoff,
       ...(options.transport ? { transport: options.transport } : {}),
       ...(options.throttle ? { throttle: options.throttle } : {}),
       ...(options.connectivity ? { connectivity: options.connectivity } : {}),

@@ -25,7 +25,8 @@ async function setup() {
   return { server, cwd, run };
 }
 
-describe('lifeline queue', () => {
+// Each test runs the command a dozen times or more, each a fresh Node process (about a second on 2 CPUs).
+describe('lifeline queue', { timeout: 60_000 }, () => {
   it('adds requests (relative or absolute, JSON or @file), lists them by priority, and syncs them to the server', async () => {
     const { server, cwd, run } = await setup();
     writeFileSync(join(cwd, 'body.json'), '{"from":"file"}');
@@ -89,32 +90,6 @@ describe('lifeline queue', () => {
       pending: 0,
       completed: 3,
     });
-
-    // The same key again: the same request is already sent; another request is refused, not dropped silently.
-    const again = await run(
-      'queue',
-      'add',
-      `${server.url}/ops/notes`,
-      '--data',
-      '@body.json',
-      '--key',
-      'mine-1',
-    );
-    expect(again.status).toBe(0);
-    expect(again.stdout).toMatch(
-      /^already queued as #2 POST .*\/ops\/notes, completed \(idempotency key mine-1\): nothing new queued/,
-    );
-    const other = await run('queue', 'add', '/ops/notes', '--data', '{"n":5}', '--key', 'mine-1');
-    expect(other.status).toBe(1);
-    expect(other.stderr).toContain('not queued: idempotency key mine-1 belongs to #2 POST');
-    expect(other.stderr).toContain('a different request; an operation is sent once per key');
-    expect(
-      JSON.parse((await run('queue', 'add', '/ops/x', '--key', 'mine-1', '--json')).stdout),
-    ).toMatchObject({
-      id: 2,
-      fresh: false,
-    });
-    expect(JSON.parse((await run('queue', 'status', '--json')).stdout)).toMatchObject({ pending: 0 });
   });
 
   it('shows dead items with their reason, brings them back with retry, removes and clears', async () => {
@@ -145,6 +120,85 @@ describe('lifeline queue', () => {
     await run('queue', 'add', '/ops/a', '--data', '{}');
     expect((await run('queue', 'clear')).stdout).toContain('cleared 0 completed or dead items');
     expect((await run('queue', 'clear', '--all')).stdout).toContain('cleared 1 item (running ones stay)');
+  });
+
+  it('an idempotency key already stored: the same request is not queued again, another is refused', async () => {
+    const { server, cwd, run } = await setup();
+    writeFileSync(join(cwd, 'body.json'), '{"from":"file"}');
+    await run('queue', 'add', '/ops/zero', '--data', '{}');
+    await run('queue', 'add', `${server.url}/ops/notes`, '--data', '@body.json', '--key', 'mine-1');
+    expect((await run('queue', 'sync')).status).toBe(0);
+    // The same key again: the same request is already sent; another request is refused, not dropped silently.
+    const again = await run(
+      'queue',
+      'add',
+      `${server.url}/ops/notes`,
+      '--data',
+      '@body.json',
+      '--key',
+      'mine-1',
+    );
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(
+      /^already queued as #2 POST .*\/ops\/notes, completed \(idempotency key mine-1\): nothing new queued/,
+    );
+    const other = await run('queue', 'add', '/ops/notes', '--data', '{"n":5}', '--key', 'mine-1');
+    expect(other.status).toBe(1);
+    expect(other.stderr).toContain('not queued: idempotency key mine-1 belongs to #2 POST');
+    expect(other.stderr).toContain('a different request; an operation is sent once per key');
+    const otherJson = await run('queue', 'add', '/ops/x', '--key', 'mine-1', '--json');
+    expect(otherJson.status).toBe(1);
+    expect(JSON.parse(otherJson.stdout)).toMatchObject({ id: 2, fresh: false, refused: true });
+    // The same request written with its headers in another order or case is the same request.
+    const headed = await run(
+      'queue',
+      'add',
+      '/ops/h',
+      '--header',
+      'X-Trace: a',
+      '--header',
+      'X-Span: b',
+      '--key',
+      'h-1',
+    );
+    const id = /^queued #(\d+)/.exec(headed.stdout)?.[1];
+    const reordered = await run(
+      'queue',
+      'add',
+      '/ops/h',
+      '--header',
+      'x-span: b',
+      '--header',
+      'x-trace: a',
+      '--key',
+      'h-1',
+    );
+    expect(reordered.status, reordered.stderr).toBe(0);
+    expect(reordered.stdout).toMatch(new RegExp(`^already queued as #${id} `));
+    expect((await run('queue', 'remove', id as string)).status).toBe(0);
+    expect(JSON.parse((await run('queue', 'status', '--json')).stdout)).toMatchObject({ pending: 0 });
+  });
+
+  it('queue actions read their flags strictly, refuse stray arguments and take --json', async () => {
+    const { run } = await setup();
+    // Every action reads its flags strictly, takes --json, and no stray arguments.
+    const typo = await run('queue', 'pause', '--bogus');
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toContain("Unknown option '--bogus'");
+    const extra = await run('queue', 'remove', '1', '2');
+    expect(extra.status).toBe(2);
+    expect(extra.stderr).toContain("queue remove takes one item id, not '1 2'");
+    expect(JSON.parse((await run('queue', 'resume', '--json')).stdout)).toEqual({ event: 'resumed' });
+    expect(JSON.parse((await run('queue', 'retry', '--json')).stdout)).toEqual({
+      event: 'retried',
+      count: 0,
+    });
+
+    expect(JSON.parse((await run('queue', 'clear', '--json')).stdout)).toEqual({
+      event: 'cleared',
+      count: 0,
+    });
+    expect(JSON.parse((await run('queue', 'purge', '--json')).stdout)).toEqual({ event: 'purged', count: 0 });
   });
 
   it('pause and resume are kept in the store, and a sync obeys them', async () => {
@@ -198,23 +252,6 @@ describe('lifeline queue', () => {
     const listed = JSON.parse((await run('queue', 'list', '--json')).stdout) as Array<{ priority: number }>;
     expect(listed.map((item) => item.priority)).toContain(-5);
     expect((await run('queue', 'frobnicate')).stderr).toContain("unknown queue command 'frobnicate'");
-    // Every action reads its flags strictly, takes --json, and no stray arguments.
-    const typo = await run('queue', 'pause', '--bogus');
-    expect(typo.status).toBe(2);
-    expect(typo.stderr).toContain("Unknown option '--bogus'");
-    const extra = await run('queue', 'remove', '1', '2');
-    expect(extra.status).toBe(2);
-    expect(extra.stderr).toContain("queue remove takes one item id, not '1 2'");
-    expect(JSON.parse((await run('queue', 'resume', '--json')).stdout)).toEqual({ event: 'resumed' });
-    expect(JSON.parse((await run('queue', 'retry', '--json')).stdout)).toEqual({
-      event: 'retried',
-      count: 0,
-    });
-    expect(JSON.parse((await run('queue', 'clear', '--json')).stdout)).toEqual({
-      event: 'cleared',
-      count: 0,
-    });
-    expect(JSON.parse((await run('queue', 'purge', '--json')).stdout)).toEqual({ event: 'purged', count: 0 });
     expect((await run('queue', 'remove', 'x')).stderr).toContain('queue remove needs an item id');
   });
 

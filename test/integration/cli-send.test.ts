@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lifelineAsync, startLifeline } from './support/cli.js';
 import { startedServers } from './support/servers.js';
+import { until } from './support/tcp.js';
 import { sha256 } from './support/upload-fixtures.js';
 import { lifelineWorkspace } from './support/workspace.js';
 
@@ -77,16 +78,29 @@ async function closedPort(): Promise<number> {
 }
 
 describe('lifeline queue sync with uploads', () => {
-  it('a queued upload to a server that is down: its retries show, and the attempt ends in a few tries', async () => {
-    const { cwd, env } = lifelineWorkspace(`http://127.0.0.1:${await closedPort()}`);
+  it('shows a queued upload retrying while its server is down, and its completion once it is back', async () => {
+    const port = await closedPort();
+    const { cwd, env } = lifelineWorkspace(`http://127.0.0.1:${port}`);
     writeFileSync(join(cwd, 'down.bin'), Buffer.alloc(64 * 1024, 1));
     expect((await lifelineAsync(['send', 'down.bin'], { cwd, env })).status).toBe(0);
-    const sync = await lifelineAsync(['queue', 'sync'], { cwd, env });
-    expect(sync.status).toBe(1);
-    // Three quick retries inside the attempt, then the queue's own backoff: not the minutes of ten.
-    expect(sync.stdout.match(/#1 down\.bin: .*connection refused.* — retrying in/g)).toHaveLength(3);
-    expect(sync.stdout).toMatch(/#1 upload down\.bin .*connection refused/);
-    expect(sync.stdout).toContain('sent 0 of 1; 1 will be retried, 0 dead');
+    const sync = startLifeline(['queue', 'sync'], { cwd, env });
+    try {
+      await until(
+        () => sync.lines.some((line) => /#1 down\.bin: connection refused .* — retrying in/.test(line)),
+        20_000,
+        'a retry line',
+      );
+      const server = await servers.started({ port, synchronous: 'normal' }); // the server is back
+      expect(await sync.exited).toBe(0);
+      expect(server.uploads()).toHaveLength(1);
+      expect(sync.lines.filter((line) => line.includes('✓ #1 down.bin'))).toHaveLength(1);
+      expect(sync.lines.at(-1)).toBe(
+        'sent 1 of 1; 0 will be retried, 0 dead, 0 waiting for the link; 0 pending now',
+      );
+    } finally {
+      sync.child.kill();
+      await sync.exited;
+    }
   });
 });
 

@@ -66,13 +66,12 @@ export const agentCommand: Command = {
     runtime.queue.start();
     let exitCode: number = EXIT.ok;
     let graceMs = 10_000;
+    // With --once, any item that goes dead during the run (or its stop) fails it, not only those left pending.
+    let died = 0;
+    const offDead = runtime.queue.on('dead', () => died++);
     if (values.once) {
-      // Any item that goes dead during the run fails it, not only those left pending.
-      let died = 0;
-      const offDead = runtime.queue.on('dead', () => died++);
       const drained = await drainOnce(runtime, say, maxWaitMs);
-      offDead();
-      exitCode = drained.ok && died === 0 ? EXIT.ok : EXIT.failed;
+      if (!drained.ok) exitCode = EXIT.failed;
       // The link stayed down past --wait: what runs is waiting for it, so it goes back to the queue now.
       if (drained.linkDown) graceMs = 1000;
     } else {
@@ -81,6 +80,8 @@ export const agentCommand: Command = {
     }
     stopHealth();
     await runtime.queue.stop(graceMs);
+    offDead();
+    if (values.once && died > 0) exitCode = EXIT.failed;
     const counts = await runtime.queue.status();
     say('stopped', `stopped: ${counts.pending} pending, ${counts.dead} dead, ${counts.completed} completed`, {
       ...counts,
@@ -110,13 +111,13 @@ async function drainOnce(
     try {
       await runtime.connectivity.waitForOnline({ maxWaitMs });
     } catch {
-      // Running ones count too: they wait for the link, and go back to the queue as the agent stops.
-      const { pending, running } = await runtime.queue.status();
-      const queued = pending + running;
+      // This agent's running ones count too: they wait for the link, and go back as the agent stops.
+      const { pending, runningHere } = await runtime.queue.status();
+      const queued = pending + runningHere;
       say(
         'offline',
         `the link is down; ${plural(queued, 'operation')} ${queued === 1 ? 'stays' : 'stay'} queued`,
-        { pending: queued },
+        { pending, running: runningHere },
       );
       return { ok: false, linkDown: true };
     }

@@ -227,9 +227,11 @@ function summarise(
       paint(
         output,
         'red',
-        answered
-          ? `the server answered HTTP ${answered.status}, not 2xx: probe a URL that answers 2xx (lifeline serve answers at /health)`
-          : `no probe got an answer: is anything listening at ${target}, and is the way there open?`,
+        answered === undefined
+          ? `no probe got an answer: is anything listening at ${target}, and is the way there open?`
+          : (answered.status as number) >= 500
+            ? `the server is there but answered HTTP ${answered.status}: it reports an error of its own`
+            : `the server answered HTTP ${answered.status}, not 2xx: probe a URL that answers 2xx (lifeline serve answers at /health)`,
       ),
     );
   }

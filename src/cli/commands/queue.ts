@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { plural } from '../../core/format.js';
 import { parseDurationMs } from '../../core/units.js';
 import { ownerPid, processExists } from '../../node/process-owner.js';
@@ -103,8 +103,8 @@ const SUBCOMMANDS: Record<string, Handler> = {
         ...(values.key === undefined ? {} : { idempotencyKey: values.key }),
       })
       .finally(off);
-    const sameRequest = fresh || JSON.stringify(item.payload) === JSON.stringify(operation);
-    if (values.json) output.json({ ...item, fresh });
+    const sameRequest = fresh || sameHttpRequest(item.payload, operation);
+    if (values.json) output.json({ ...item, fresh, ...(sameRequest ? {} : { refused: true }) });
     else if (fresh)
       output.line(`queued #${item.id} ${describeItem(item)} (idempotency key ${item.idempotencyKey})`);
     else if (sameRequest)
@@ -371,4 +371,14 @@ async function noAgent(runtime: Runtime, running: number): Promise<string> {
   if (elsewhere > 0)
     parts.push(`${plural(elsewhere, 'item')} held by a queue elsewhere (another host or program)`);
   return parts.join('; ');
+}
+
+/** The same request, whatever the order of its fields or the case of its header names. */
+function sameHttpRequest(stored: unknown, asked: object): boolean {
+  const normal = (operation: unknown) => {
+    const { headers, ...rest } = operation as { headers?: Record<string, string> };
+    const lowered = Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]);
+    return { ...rest, headers: Object.fromEntries(lowered) };
+  };
+  return isDeepStrictEqual(normal(stored), normal(asked));
 }
