@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './command.js';
 import type { Output } from './output.js';
 
-export type ActionOptions = Record<string, { type: 'string' | 'boolean'; default?: string }>;
+type ActionOptions = Record<string, { type: 'string' | 'boolean'; default?: string }>;
 
 /**
  * The arguments of a queue action, read strictly (a mistyped flag is bad usage, not ignored): its own

@@ -36,29 +36,21 @@ export async function openUploadable(path: string): Promise<FileSource> {
  */
 export async function queueUpload(
   runtime: Runtime,
-  path: string,
+  file: string | FileSource,
   options: { endpoint: string; priority: number; bytesPerSecond?: number },
 ): Promise<QueuedUpload> {
-  const source = await openUploadable(path);
+  const source = typeof file === 'string' ? await openUploadable(file) : file; // a source: checked already
   const operation = uploadOperation(source.path, options.endpoint, {
     ...(options.bytesPerSecond === undefined ? {} : { bytesPerSecond: options.bytesPerSecond }),
   });
   const idempotencyKey = `upload:${source.fingerprint}:${operation.endpoint}`;
-  let fresh = false;
-  const off = runtime.queue.on('enqueued', ({ item }) => {
-    if (item.idempotencyKey === idempotencyKey) fresh = true;
+  const { item, inserted: fresh } = await runtime.queue.offer('upload', operation, {
+    priority: options.priority,
+    idempotencyKey,
   });
-  try {
-    const item = await runtime.queue.enqueue('upload', operation, {
-      priority: options.priority,
-      idempotencyKey,
-    });
-    if (fresh) await dropSuperseded(runtime, item);
-    const keptSettings = fresh ? undefined : settingsKept(item, options);
-    return { item, fresh, size: source.size, ...(keptSettings ? { keptSettings } : {}) };
-  } finally {
-    off();
-  }
+  if (fresh) await dropSuperseded(runtime, item);
+  const keptSettings = fresh ? undefined : settingsKept(item, options);
+  return { item, fresh, size: source.size, ...(keptSettings ? { keptSettings } : {}) };
 }
 
 /** What an item queued before keeps of its own settings, where this request asked for others. */

@@ -64,6 +64,9 @@ export interface RunHandle<Result = unknown> {
 
 const KIND = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** One operation to write down: `enqueueMany`'s entries. */
+type NewEntry = { kind: string; payload: unknown; options?: EnqueueOptions };
+
 /**
  * The outbox: work that must reach a server is written down first, then runs — by priority, with
  * retries and backoff, through crashes and outages, exactly once in effect (every item carries an
@@ -134,22 +137,33 @@ export class OperationQueue extends Emitter<QueueEvents> {
   async enqueue<Payload>(
     kind: string,
     payload: Payload,
-    options: EnqueueOptions = {},
+    options?: EnqueueOptions,
   ): Promise<QueueItem<Payload>> {
-    const [item] = await this.enqueueMany([{ kind, payload, options }]);
-    return item as QueueItem<Payload>;
+    return (await this.offer(kind, payload, options)).item;
+  }
+
+  /** As `enqueue`, and says whether the item is new (false: its key was stored, and that item is returned). */
+  async offer<Payload>(
+    kind: string,
+    payload: Payload,
+    options: EnqueueOptions = {},
+  ): Promise<{ item: QueueItem<Payload>; inserted: boolean }> {
+    const [result] = await this.insert([{ kind, payload, options }]);
+    return result as { item: QueueItem<Payload>; inserted: boolean };
   }
 
   /** Writes several operations down in one transaction: all or none. */
-  async enqueueMany(
-    entries: ReadonlyArray<{ kind: string; payload: unknown; options?: EnqueueOptions }>,
-  ): Promise<QueueItem[]> {
+  async enqueueMany(entries: readonly NewEntry[]): Promise<QueueItem[]> {
+    return (await this.insert(entries)).map((result) => result.item);
+  }
+
+  private async insert(entries: readonly NewEntry[]): Promise<Array<{ item: QueueItem; inserted: boolean }>> {
     const nowMs = this.clock.now();
     const fresh = entries.map((entry) => this.newItem(entry.kind, entry.payload, entry.options ?? {}, nowMs));
     const results = await this.store.insert(fresh);
     for (const { item, inserted } of results) if (inserted) this.emit('enqueued', { item });
     this.worker.wake();
-    return results.map((result) => result.item);
+    return results;
   }
 
   /**

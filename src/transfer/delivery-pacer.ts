@@ -1,5 +1,4 @@
 import type { Clock } from '../core/clock.js';
-import { InvalidOptionError } from '../core/errors.js';
 import { ByteThrottle } from './byte-throttle.js';
 import type { LinkHistory } from './link-history.js';
 import type { TusTransport } from './tus-transport.js';
@@ -148,12 +147,7 @@ export class DeliveryPacer {
 
 /** The pacer an upload's options ask for (none with `pacing: false`); the endpoint is a valid URL. */
 export function pacerFor(clock: Clock, options: PacerOptions): DeliveryPacer | undefined {
-  const pacing = options.pacing ?? true;
-  if (pacing !== true && pacing !== false && pacing !== 'always') {
-    throw new InvalidOptionError(
-      `ResumableUpload: pacing must be true, false or 'always', got ${JSON.stringify(pacing)}`,
-    );
-  }
+  const pacing = options.pacing ?? true; // checked with the upload's other options (upload-options.ts)
   if (pacing === false) return undefined;
   const link = options.linkHistory && {
     history: options.linkHistory,

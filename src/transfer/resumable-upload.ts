@@ -77,7 +77,11 @@ export class ResumableUpload extends Emitter<UploadEvents> {
       clock: this.clock,
       ...(options.bytesPerSecond ? { bytesPerSecond: options.bytesPerSecond } : {}),
     });
-    this.pacer = pacerFor(this.clock, { ...options, limits: [this.ownThrottle, options.throttle] });
+    this.pacer = pacerFor(this.clock, {
+      ...options,
+      pacing: resolved.pacing,
+      limits: [this.ownThrottle, options.throttle],
+    });
     this.requests = new TusRequests(
       this.pacer ? this.pacer.timing(this.transport) : this.transport,
       this.clock,

@@ -1,5 +1,6 @@
 import { type Classifier, classify as defaultClassify } from '../core/classify.js';
 import { type Clock, realClock } from '../core/clock.js';
+import { InvalidOptionError } from '../core/errors.js';
 import { requireInteger, requireNumber } from '../core/validate.js';
 import { type Backoff, exponentialBackoff } from '../policy/backoff.js';
 import type { ByteSource } from './byte-source.js';
@@ -65,5 +66,14 @@ export function resolveUploadOptions(options: ResumableUploadOptions) {
     stallTimeoutMs: positive('stallTimeoutMs', options.stallTimeoutMs ?? 30_000, false),
     requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs ?? 30_000, false),
     maxAttempts: positive('maxAttempts', options.maxAttempts ?? 10, true),
+    pacing: checkedPacing(options.pacing ?? true),
   };
+}
+
+/** From JavaScript any value can come: one that is not an option is refused, saying what may be. */
+function checkedPacing(pacing: boolean | 'always'): boolean | 'always' {
+  if (pacing === true || pacing === false || pacing === 'always') return pacing;
+  throw new InvalidOptionError(
+    `ResumableUpload: pacing must be true, false or 'always', got ${JSON.stringify(pacing)}`,
+  );
 }

@@ -223,17 +223,15 @@ function summarise(
   for (const line of table(rows)) output.line(line);
   const answered = samples.find((sample) => sample.status !== undefined);
   if (sent > 0 && latencies.length === 0) {
-    output.line(
-      paint(
-        output,
-        'red',
-        answered === undefined
-          ? `no probe got an answer: is anything listening at ${target}, and is the way there open?`
-          : (answered.status as number) >= 500
-            ? `the server is there but answered HTTP ${answered.status}: it reports an error of its own`
-            : `the server answered HTTP ${answered.status}, not 2xx: probe a URL that answers 2xx (lifeline serve answers at /health)`,
-      ),
-    );
+    output.line(paint(output, 'red', noAnswerAdvice(target, answered?.status)));
   }
   return exitCode;
+}
+
+/** Why no probe succeeded: nothing answered, the server reports an error (5xx), or the URL is wrong (4xx). */
+function noAnswerAdvice(target: string, status: number | undefined): string {
+  if (status === undefined)
+    return `no probe got an answer: is anything listening at ${target}, and is the way there open?`;
+  if (status >= 500) return `the server is there but answered HTTP ${status}: it reports an error of its own`;
+  return `the server answered HTTP ${status}, not 2xx: probe a URL that answers 2xx (lifeline serve answers at /health)`;
 }

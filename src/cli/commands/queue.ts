@@ -93,16 +93,10 @@ const SUBCOMMANDS: Record<string, Handler> = {
       runtime.sensitiveHeaders,
     );
     // A key already stored means this operation is queued or sent already: nothing new is queued.
-    let fresh = values.key === undefined;
-    const off = runtime.queue.on('enqueued', ({ item }) => {
-      if (item.idempotencyKey === values.key) fresh = true;
+    const { item, inserted: fresh } = await runtime.queue.offer('http', operation, {
+      priority,
+      ...(values.key === undefined ? {} : { idempotencyKey: values.key }),
     });
-    const item = await runtime.queue
-      .enqueue('http', operation, {
-        priority,
-        ...(values.key === undefined ? {} : { idempotencyKey: values.key }),
-      })
-      .finally(off);
     const sameRequest = fresh || sameHttpRequest(item.payload, operation);
     if (values.json) output.json({ ...item, fresh, ...(sameRequest ? {} : { refused: true }) });
     else if (fresh)

@@ -61,9 +61,11 @@ export const sendCommand: Command = {
           throw error instanceof SourceMissingError ? new UsageError(error.message) : error;
         };
         // Every file is checked before any is queued: one mistyped name queues nothing.
-        for (const path of positionals) await openUploadable(path).catch(asUsage);
-        for (const path of positionals) {
-          const queued = await queueUpload(runtime, path, { endpoint, ...flags }).catch(asUsage);
+        const sources = [];
+        for (const path of positionals) sources.push(await openUploadable(path).catch(asUsage));
+        for (const [index, source] of sources.entries()) {
+          const path = positionals[index] as string;
+          const queued = await queueUpload(runtime, source, { endpoint, ...flags });
           ids.push(queued.item.id);
           if (values.json)
             output.json({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteThrottle, FakeClock } from '../../../src/index.js';
+import { BytesSource, ByteThrottle, FakeClock, ResumableUpload } from '../../../src/index.js';
 import { DeliveryPacer, pacerFor } from '../../../src/transfer/delivery-pacer.js';
 import { DEFAULT_LOSS_MEMORY_MS, LinkHistory } from '../../../src/transfer/link-history.js';
 
@@ -97,7 +97,8 @@ describe('DeliveryPacer', () => {
     }
     // From JavaScript any value can come: one that is not an option is refused, saying what may be.
     const typo = 'alwyas' as unknown as boolean;
-    expect(() => pacerFor(clock, { pacing: typo, endpoint: ENDPOINT, limits: [] })).toThrow(
+    const source = new BytesSource(new Uint8Array(8));
+    expect(() => new ResumableUpload({ source, endpoint: ENDPOINT, pacing: typo })).toThrow(
       /pacing must be true, false or 'always', got "alwyas"/,
     );
   });
