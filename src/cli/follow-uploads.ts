@@ -3,16 +3,32 @@ import { formatDuration } from '../core/format.js';
 import { formatBytes } from '../core/units.js';
 import type { Runtime } from '../node/runtime.js';
 import type { UploadOperation } from '../node/upload-operation.js';
+import type { ResumableUpload } from '../transfer/resumable-upload.js';
 import { clockTime, type Output, paint } from './output.js';
 import { bar, ProgressBoard } from './progress-board.js';
 
+export interface UploadsView {
+  /** Where everything else the command prints goes while bars are live: above them, not over them. */
+  output: Output;
+  stop(): void;
+}
+
 /**
  * Shows every upload this process runs: a live bar per file (bytes, rate, ETA, retries) and a final line
- * when it completes — or, with `json`, progress and outcome events. Returns the function that stops.
+ * when it completes — or, with `json`, progress and outcome events. A run that fails leaves no bar behind:
+ * the queue's own line (retrying, dead) says what happened.
  */
-export function followUploads(runtime: Runtime, output: Output, json: boolean): () => void {
+export function followUploads(runtime: Runtime, output: Output, json: boolean): UploadsView {
   const board = new ProgressBoard(output, output.terminal && !json);
   const offs: Array<() => void> = [];
+  const runStops = new Map<ResumableUpload, () => void>();
+  offs.push(
+    runtime.uploads.on('ended', ({ item, upload, completed }) => {
+      runStops.get(upload)?.();
+      runStops.delete(upload);
+      if (!completed) board.drop(`#${item.id}`);
+    }),
+  );
   offs.push(
     runtime.uploads.on('started', ({ item, upload }) => {
       const operation = item.payload as UploadOperation;
@@ -61,7 +77,6 @@ export function followUploads(runtime: Runtime, output: Output, json: boolean): 
             );
         }),
         upload.on('completed', (result) => {
-          for (const stop of stops) stop();
           if (json) return say('uploaded', { ...result });
           const resent = result.bytesSent - (result.size - result.resumedFromOffset);
           board.done(
@@ -73,9 +88,17 @@ export function followUploads(runtime: Runtime, output: Output, json: boolean): 
           );
         }),
       ];
+      runStops.set(upload, () => {
+        for (const stop of stops) stop();
+      });
     }),
   );
-  return () => {
-    for (const off of offs) off();
+  return {
+    output: board.sharedOutput,
+    stop: () => {
+      for (const off of offs) off();
+      for (const stop of runStops.values()) stop();
+      runStops.clear();
+    },
   };
 }

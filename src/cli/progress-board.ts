@@ -3,6 +3,8 @@ import type { Output } from './output.js';
 /**
  * Live lines, one per key (a file being uploaded). On a terminal the block is redrawn in place; elsewhere
  * (a log, a pipe) a key's line is printed when it changes, at most every few seconds, and always when done.
+ * Whatever else prints while the block is live must go through `output`, which puts it above the block:
+ * a line written past the board would be overdrawn by the next redraw.
  */
 export class ProgressBoard {
   private readonly lines = new Map<string, string>();
@@ -41,8 +43,31 @@ export class ProgressBoard {
 
   /** Prints a line above the live block. */
   note(line: string): void {
+    this.above(() => this.output.line(line));
+  }
+
+  /** Takes a key's line off the block without a final line (its upload stopped; the queue says why). */
+  drop(key: string): void {
+    if (!this.lines.delete(key) || !this.live) return;
+    this.redraw();
+  }
+
+  /** An `Output` whose lines and errors appear above the live block. */
+  get sharedOutput(): Output {
+    const output = this.output;
+    return {
+      colour: output.colour,
+      terminal: output.terminal,
+      line: (text = '') => this.note(text),
+      write: (text) => this.above(() => output.write(text)),
+      error: (text) => this.above(() => output.error(text)),
+      json: (value) => this.above(() => output.json(value)),
+    };
+  }
+
+  private above(print: () => void): void {
     if (this.live) this.clear();
-    this.output.line(line);
+    print();
     if (this.live) this.redraw();
   }
 

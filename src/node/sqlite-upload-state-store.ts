@@ -36,6 +36,9 @@ export class SqliteUploadStateStore implements UploadStateStore {
          ON CONFLICT (fingerprint, endpoint) DO UPDATE SET record = excluded.record`,
       ),
       remove: this.db.prepare('DELETE FROM uploads WHERE fingerprint = ? AND endpoint = ?'),
+      noteSent: this.db.prepare(
+        `UPDATE uploads SET record = json_set(record, '$.sentUpToBytes', ?) WHERE fingerprint = ? AND endpoint = ?`,
+      ),
       list: this.db.prepare('SELECT record FROM uploads ORDER BY rowid'),
     };
   }
@@ -51,6 +54,10 @@ export class SqliteUploadStateStore implements UploadStateStore {
 
   async remove(fingerprint: string, endpoint: string) {
     this.statements.remove.run(fingerprint, endpoint);
+  }
+
+  async noteSent(fingerprint: string, endpoint: string, sentUpToBytes: number) {
+    this.statements.noteSent.run(sentUpToBytes, fingerprint, endpoint);
   }
 
   async list() {

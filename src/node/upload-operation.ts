@@ -27,9 +27,11 @@ export interface UploadOperation {
 /** What a completed `upload` operation keeps: the upload's result. */
 export type UploadOperationResult = UploadResult;
 
-/** Each upload as it starts, so a view can follow its progress. */
+/** Each upload as it starts and as its run ends, so a view can follow its progress. */
 export interface UploadRunEvents {
   started: { item: QueueItem; upload: ResumableUpload };
+  /** The run is over: `completed`, or it failed or was stopped (the queue then retries, buries or keeps it). */
+  ended: { item: QueueItem; upload: ResumableUpload; completed: boolean };
 }
 
 export function uploadOperation(
@@ -71,6 +73,9 @@ export function uploadHandler(options: {
     started(event: UploadRunEvents['started']) {
       this.emit('started', event);
     }
+    ended(event: UploadRunEvents['ended']) {
+      this.emit('ended', event);
+    }
   })();
   const handler: Handler<UploadOperation, UploadOperationResult> = async (operation, { item, signal }) => {
     const source = await FileSource.open(operation.path);
@@ -92,13 +97,41 @@ export function uploadHandler(options: {
     });
     // A signal that aborted while the file was being opened stops the upload at once, too.
     const detach = onAbort(signal, () => void upload.abort());
+    const stopNoting = noteSentNowAndThen(upload, options.stateStore, source.fingerprint, upload.endpoint);
     events.started({ item, upload });
+    let completed = false;
     try {
-      return await upload.start();
+      const result = await upload.start();
+      completed = true;
+      return result;
     } finally {
       detach();
+      stopNoting();
       await source.close();
+      events.ended({ item, upload, completed });
     }
   };
   return { handler, events };
+}
+
+/** How often a running upload notes how far its bytes reach, for `lifeline uploads` in another process. */
+const NOTE_SENT_EVERY_MS = 2000;
+
+/**
+ * Notes on the upload's record, at most every two seconds, how far the bytes sent reach while a PATCH is
+ * in flight: a store write per progress event would cost more than the upload. A note that fails (the
+ * database busy) is skipped: it only feeds a display, and the next one comes two seconds later.
+ */
+function noteSentNowAndThen(
+  upload: ResumableUpload,
+  store: UploadStateStore,
+  fingerprint: string,
+  endpoint: string,
+): () => void {
+  let notedAtMs = Date.now();
+  return upload.on('progress', ({ sentUpToBytes, bytesAcknowledged }) => {
+    if (sentUpToBytes <= bytesAcknowledged || Date.now() - notedAtMs < NOTE_SENT_EVERY_MS) return;
+    notedAtMs = Date.now();
+    store.noteSent(fingerprint, endpoint, sentUpToBytes).catch(() => {});
+  });
 }

@@ -17,6 +17,11 @@ export interface UploadRecord {
   expiresAtMs?: number;
   /** The last offset the server acknowledged (for `lifeline uploads`; the server's HEAD is the truth). */
   offset: number;
+  /**
+   * How far the bytes sent reach while a PATCH is in flight, noted now and then (`noteSent`): on a slow
+   * link one chunk is acknowledged only after minutes. Gone when the next acknowledged offset is stored.
+   */
+  sentUpToBytes?: number;
   updatedAtMs: number;
 }
 
@@ -25,6 +30,8 @@ export interface UploadStateStore {
   /** Adds or replaces the record for (fingerprint, endpoint). */
   put(record: UploadRecord): Promise<void>;
   remove(fingerprint: string, endpoint: string): Promise<void>;
+  /** Notes how far the bytes sent reach, on the record if there is one (nothing otherwise). */
+  noteSent(fingerprint: string, endpoint: string, sentUpToBytes: number): Promise<void>;
   list(): Promise<UploadRecord[]>;
   close?(): Promise<void>;
 }
@@ -43,6 +50,11 @@ export class MemoryUploadStateStore implements UploadStateStore {
 
   async remove(fingerprint: string, endpoint: string) {
     this.records.delete(key(fingerprint, endpoint));
+  }
+
+  async noteSent(fingerprint: string, endpoint: string, sentUpToBytes: number) {
+    const record = this.records.get(key(fingerprint, endpoint));
+    if (record) record.sentUpToBytes = sentUpToBytes;
   }
 
   async list() {

@@ -41,6 +41,20 @@ export function describeUploadStateStore(
       expect(await store.list()).toEqual([]);
     });
 
+    it('notes how far the bytes sent reach on an existing record, until the next put replaces it', async () => {
+      const { store } = open();
+      await store.put(record('a', 'http://h/files/', 100));
+      await store.noteSent('a', 'http://h/files/', 640);
+      await store.noteSent('missing', 'http://h/files/', 10); // no record: nothing is created
+      expect(await store.get('a', 'http://h/files/')).toEqual({
+        ...record('a', 'http://h/files/', 100),
+        sentUpToBytes: 640,
+      });
+      expect(await store.get('missing', 'http://h/files/')).toBeUndefined();
+      await store.put(record('a', 'http://h/files/', 700));
+      expect(await store.get('a', 'http://h/files/')).toEqual(record('a', 'http://h/files/', 700));
+    });
+
     it('keeps records across a reopen, when it persists', async () => {
       const { store, reopen } = open();
       if (!reopen) return;

@@ -1,8 +1,9 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lifelineAsync } from './support/cli.js';
+import { lifelineAsync, startLifeline } from './support/cli.js';
 import { startedServers } from './support/servers.js';
+import { untilAsync } from './support/tcp.js';
 import { lifelineWorkspace } from './support/workspace.js';
 
 const servers = startedServers('lifeline-uploads-');
@@ -13,6 +14,7 @@ interface Row {
   status: string;
   size?: number;
   acknowledgedBytes: number;
+  sentUpToBytes: number;
   percent: number;
   reason?: string;
 }
@@ -55,4 +57,34 @@ describe('lifeline uploads', () => {
     expect(human).toMatch(/#3\s+gone\.txt\s+dead\s+.*gone\.txt/);
     expect(human).toContain("0 in flight or waiting, 1 failed — 'lifeline queue retry <id>' tries one again");
   });
+
+  it('shows how far a running upload has got before its chunk is acknowledged', async () => {
+    const server = await servers.started({ synchronous: 'normal' });
+    const { cwd, env } = lifelineWorkspace(server.url);
+    const run = (...args: string[]) => lifelineAsync(args, { cwd, env });
+    writeFileSync(join(cwd, 'big.bin'), Buffer.alloc(3_000_000, 1)); // one 4 MiB chunk: one PATCH of ~12 s
+    const sender = startLifeline(['send', 'big.bin', '--limit', '256KB/s', '--wait'], { cwd, env });
+    try {
+      let running: Row | undefined;
+      await untilAsync(
+        async () => {
+          const rows = JSON.parse((await run('uploads', '--json')).stdout) as Row[];
+          running = rows.find((row) => row.file === 'big.bin' && row.status === 'running');
+          return (running?.sentUpToBytes ?? 0) > 0;
+        },
+        20_000,
+        'lifeline uploads to show bytes sent',
+      );
+      if (!running) throw new Error('unreachable: the wait ends only on a running row');
+      expect(running.acknowledgedBytes).toBe(0);
+      expect(running.sentUpToBytes).toBeLessThan(3_000_000);
+      expect(running.percent).toBe(Math.floor((running.sentUpToBytes / 3_000_000) * 100));
+      const human = (await run('uploads')).stdout;
+      expect(human).toMatch(/#1\s+big\.bin\s+running\s+\d+(\.\d)? [KM]B \/ 2\.9 MB \(\d+%\)/);
+      expect(human).not.toMatch(/big\.bin\s+running\s+0 B/);
+    } finally {
+      sender.child.kill('SIGINT');
+      await sender.exited;
+    }
+  }, 60_000);
 });

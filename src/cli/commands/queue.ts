@@ -190,9 +190,9 @@ const SUBCOMMANDS: Record<string, Handler> = {
     const { pending, paused } = await runtime.queue.status();
     if (!json && !paused)
       output.line(pending === 0 ? 'nothing to send' : `sending ${plural(pending, 'pending operation')}…`);
-    const stop = reportQueue(runtime.queue, output, json, { uploadsFollowed: true });
-    const stopFollowing = followUploads(runtime, output, json); // uploads show their progress and retries
-    const summary = await runtime.queue.sync().finally(stopFollowing);
+    const view = followUploads(runtime, output, json); // uploads show their progress and retries
+    const stop = reportQueue(runtime.queue, view.output, json, { uploadsFollowed: true });
+    const summary = await runtime.queue.sync().finally(() => view.stop());
     stop();
     if (json) output.json({ event: 'summary', ...summary });
     else if (summary.paused) {

@@ -91,8 +91,8 @@ export const sendCommand: Command = {
 
 /** Runs the worker here until the given items are completed or dead; Ctrl-C stops it (they stay queued). */
 async function uploadNow(runtime: Runtime, ids: number[], output: Output, json: boolean): Promise<number> {
-  const stopFollowing = followUploads(runtime, output, json);
-  const stopReporting = reportQueue(runtime.queue, output, json, { uploadsFollowed: true });
+  const view = followUploads(runtime, output, json);
+  const stopReporting = reportQueue(runtime.queue, view.output, json, { uploadsFollowed: true });
   runtime.connectivity.start();
   runtime.queue.start();
   const interrupted = interruption();
@@ -109,7 +109,7 @@ async function uploadNow(runtime: Runtime, ids: number[], output: Output, json: 
     interrupted.dispose();
   }
   await runtime.queue.stop(interrupted.signal.aborted ? 2000 : 10_000);
-  stopFollowing();
+  view.stop();
   stopReporting();
   const items = await Promise.all(ids.map((id) => runtime.queue.get(id)));
   const dead = items.filter((item) => item?.status === 'dead').length;

@@ -54,7 +54,7 @@ export const uploadsCommand: Command = {
           paint(output, colour[row.status], row.status),
           row.size === undefined
             ? '?'
-            : `${formatBytes(row.acknowledgedBytes)} / ${formatBytes(row.size)} (${row.percent}%)`,
+            : `${formatBytes(row.sentUpToBytes)} / ${formatBytes(row.size)} (${row.percent}%)`,
           `${row.attempts}/${row.maxAttempts}`,
           row.status === 'pending' ? fromNow(row.nextAttemptAtMs) : '',
           ago(row.createdAtMs),
@@ -75,7 +75,11 @@ interface UploadRow {
   endpoint: string;
   status: QueueItem['status'];
   size: number | undefined;
+  /** The last offset the server acknowledged. */
   acknowledgedBytes: number;
+  /** How far the bytes sent reach: past `acknowledgedBytes` while a PATCH is in flight (a running upload). */
+  sentUpToBytes: number;
+  /** Of `sentUpToBytes`. */
   percent: number;
   attempts: number;
   maxAttempts: number;
@@ -96,6 +100,9 @@ async function describe(
     ? records.find((r) => r.fingerprint === source.fingerprint && r.endpoint === operation.endpoint)
     : undefined;
   const acknowledgedBytes = item.status === 'completed' ? (size ?? 0) : (record?.offset ?? 0);
+  // Only a running upload is still sending: a stopped one's last note may be bytes the server never got.
+  const sentUpToBytes =
+    item.status === 'running' ? Math.max(acknowledgedBytes, record?.sentUpToBytes ?? 0) : acknowledgedBytes;
   // A sent file deleted since is no problem; one still to send is.
   const reason =
     item.status === 'dead'
@@ -111,7 +118,8 @@ async function describe(
     status: item.status,
     size,
     acknowledgedBytes,
-    percent: size ? Math.floor((acknowledgedBytes / size) * 100) : item.status === 'completed' ? 100 : 0,
+    sentUpToBytes,
+    percent: size ? Math.floor((sentUpToBytes / size) * 100) : item.status === 'completed' ? 100 : 0,
     attempts: item.attempts,
     maxAttempts: item.maxAttempts,
     nextAttemptAtMs: item.nextAttemptAtMs,

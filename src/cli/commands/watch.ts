@@ -66,7 +66,8 @@ export const watchCommand: Command = {
       intervalMs,
       recursive: values.recursive === true,
     });
-    const say = eventPrinter(output, json);
+    const view = followUploads(runtime, output, json);
+    const say = eventPrinter(view.output, json);
     watcher.on('ready', (file) => {
       queueUpload(runtime, file.path, { endpoint, ...flags }).then(
         (queued) => {
@@ -77,19 +78,16 @@ export const watchCommand: Command = {
             });
         },
         (error: unknown) =>
-          say('error', paint(output, 'red', (error as Error).message), {
+          say('error', paint(view.output, 'red', (error as Error).message), {
             file: file.path,
             error: (error as Error).message,
           }),
       );
     });
     watcher.on('error', ({ error }) =>
-      say('error', paint(output, 'red', `cannot read ${directory}: ${(error as Error).message}`), {}),
+      say('error', paint(view.output, 'red', `cannot read ${directory}: ${(error as Error).message}`), {}),
     );
-    const stops = [
-      followUploads(runtime, output, json),
-      reportQueue(runtime.queue, output, json, { uploadsFollowed: true }),
-    ];
+    const stops = [view.stop, reportQueue(runtime.queue, view.output, json, { uploadsFollowed: true })];
     say('watching', `watching ${directory} → ${endpoint}${values['queue-only'] ? ' (queueing only)' : ''}`, {
       directory,
       endpoint,

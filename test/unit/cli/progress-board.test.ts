@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { Output } from '../../../src/cli/output.js';
+import { ProgressBoard } from '../../../src/cli/progress-board.js';
+
+const CLEAR_ONE_LINE = '\u001b[1F\u001b[0J';
+
+/** An Output that records what reaches the terminal, in order. */
+function recorder(terminal: boolean) {
+  const written: string[] = [];
+  const output: Output = {
+    colour: false,
+    terminal,
+    line: (text = '') => written.push(`${text}\n`),
+    write: (text) => written.push(text),
+    error: (text) => written.push(`stderr: ${text}\n`),
+    json: (value) => written.push(`${JSON.stringify(value)}\n`),
+  };
+  return { output, written };
+}
+
+describe('ProgressBoard on a terminal', () => {
+  it('puts what others print above the live bars, which are drawn again below it', () => {
+    const { output, written } = recorder(true);
+    const board = new ProgressBoard(output, true);
+    board.set('#1', '#1 a.bin [bar] 10%');
+    board.sharedOutput.line('↻ #1 upload a.bin failed — retrying in 1s');
+    board.sharedOutput.error('a warning');
+    expect(written).toEqual([
+      '#1 a.bin [bar] 10%\n',
+      CLEAR_ONE_LINE,
+      '↻ #1 upload a.bin failed — retrying in 1s\n',
+      '#1 a.bin [bar] 10%\n',
+      CLEAR_ONE_LINE,
+      'stderr: a warning\n',
+      '#1 a.bin [bar] 10%\n',
+    ]);
+  });
+
+  it('drops the bar of a run that stopped: it is cleared and never drawn again', () => {
+    const { output, written } = recorder(true);
+    const board = new ProgressBoard(output, true);
+    board.set('#1', '#1 a.bin [bar] 10%');
+    board.set('#2', '#2 b.bin [bar] 50%');
+    written.length = 0;
+    board.drop('#1');
+    board.sharedOutput.line('✗ #1 upload a.bin is dead');
+    expect(written).toEqual([
+      '\u001b[2F\u001b[0J',
+      '#2 b.bin [bar] 50%\n',
+      CLEAR_ONE_LINE,
+      '✗ #1 upload a.bin is dead\n',
+      '#2 b.bin [bar] 50%\n',
+    ]);
+  });
+});
+
+describe('ProgressBoard in a log or a pipe', () => {
+  it('prints lines as they come, with no terminal control, and a dropped key prints nothing', () => {
+    const { output, written } = recorder(false);
+    const board = new ProgressBoard(output, false);
+    board.set('#1', '#1 a.bin 10%');
+    board.set('#1', '#1 a.bin 11%'); // within a few seconds of the last: not printed
+    board.sharedOutput.line('a note');
+    board.drop('#1');
+    board.done('#2', '✓ #2 b.bin');
+    expect(written).toEqual(['#1 a.bin 10%\n', 'a note\n', '✓ #2 b.bin\n']);
+  });
+});

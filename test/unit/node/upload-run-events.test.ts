@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type UploadRunEvents, uploadHandler, uploadOperation } from '../../../src/node/upload-operation.js';
+import type { HandlerContext } from '../../../src/queue/handler.js';
+import type { QueueItem } from '../../../src/queue/types.js';
+import { MemoryUploadStateStore } from '../../../src/transfer/upload-state-store.js';
+import { MemoryTusServer } from '../transfer/memory-tus.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The upload handler of a queue, on a file of `size` bytes, with its run events recorded. */
+function setup(size: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'lifeline-run-events-'));
+  dirs.push(dir);
+  const path = join(dir, 'data.bin');
+  writeFileSync(path, Buffer.alloc(size, 7));
+  const server = new MemoryTusServer();
+  const { handler, events } = uploadHandler({
+    stateStore: new MemoryUploadStateStore(),
+    transport: server.transport,
+  });
+  const seen: Array<{ event: keyof UploadRunEvents; completed?: boolean }> = [];
+  events.on('started', () => seen.push({ event: 'started' }));
+  events.on('ended', ({ completed }) => seen.push({ event: 'ended', completed }));
+  const operation = uploadOperation(path, 'http://tus.test/files/');
+  const item = { id: 7, kind: 'upload', payload: operation } as QueueItem;
+  const context: HandlerContext = {
+    item,
+    idempotencyKey: 'k',
+    attempt: 1,
+    signal: new AbortController().signal,
+  };
+  return { server, run: async () => handler(operation, context), seen };
+}
+
+describe('the upload handler tells views when a run ends', () => {
+  it('ended, completed, after an upload that finished', async () => {
+    const { run, seen } = setup(10_000);
+    await expect(run()).resolves.toMatchObject({ size: 10_000 });
+    expect(seen).toEqual([{ event: 'started' }, { event: 'ended', completed: true }]);
+  });
+
+  it('ended, not completed, after an upload the server refused (the view drops its bar)', async () => {
+    const { server, run, seen } = setup(10_000);
+    server.fail({ type: 'status', status: 403, body: 'forbidden' });
+    await expect(run()).rejects.toThrow();
+    expect(seen).toEqual([{ event: 'started' }, { event: 'ended', completed: false }]);
+  });
+});
