@@ -1,3 +1,4 @@
+import { isProcessOwnerAlive, ownerPid } from '../node/process-owner.js';
 import type { HttpOperation } from '../queue/http-operation.js';
 import type { QueueItem } from '../queue/types.js';
 
@@ -24,3 +25,17 @@ export function describeItem(item: QueueItem): string {
   const text = JSON.stringify(item.payload) ?? '';
   return `${item.kind} ${text.length > 40 ? `${text.slice(0, 37)}…` : text}`;
 }
+
+/**
+ * The pid of the process on this host that left `item` running and has since ended (killed, crashed);
+ * undefined when the item is not running or its holder is alive (or elsewhere, so nobody can tell).
+ */
+export function endedHolder(item: QueueItem): number | undefined {
+  if (item.status !== 'running' || !item.owner) return undefined;
+  const pid = ownerPid(item.owner);
+  return pid !== undefined && !isProcessOwnerAlive(item.owner) ? pid : undefined;
+}
+
+/** What a person should know of an item left running by a process that ended. */
+export const endedHolderText = (pid: number) =>
+  `its process (${pid}) ended before it finished: the next agent or sync takes it back`;

@@ -9,6 +9,8 @@ export interface Output {
   readonly colour: boolean;
   /** Whether output goes to a terminal (live redrawing is possible). */
   readonly terminal: boolean;
+  /** The terminal's width in characters, read when asked (it may be resized); undefined elsewhere. */
+  readonly columns?: number | undefined;
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, grey: 90, bold: 1 } as const;
@@ -22,6 +24,9 @@ export function createOutput(
   return {
     colour,
     terminal: stream.isTTY === true,
+    get columns() {
+      return stream.isTTY ? stream.columns : undefined;
+    },
     line: (text = '') => stream.write(`${text}\n`),
     write: (text) => stream.write(text),
     error: (text) => errors.write(`${text}\n`),
@@ -35,9 +40,14 @@ export function paint(output: Output, colour: Colour, text: string): string {
 
 const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, 'g');
 
+/** `text` without the colour codes `paint` adds: what a terminal shows. */
+export function withoutColour(text: string): string {
+  return text.replace(ANSI_COLOUR, '');
+}
+
 /** Aligns rows into columns (the first row may be a header). */
 export function table(rows: string[][]): string[] {
-  const visible = (text: string) => text.replace(ANSI_COLOUR, '').length;
+  const visible = (text: string) => withoutColour(text).length;
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, i) => {

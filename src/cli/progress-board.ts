@@ -1,4 +1,4 @@
-import type { Output } from './output.js';
+import { type Output, withoutColour } from './output.js';
 
 /**
  * Live lines, one per key (a file being uploaded). On a terminal the block is redrawn in place; elsewhere
@@ -58,6 +58,9 @@ export class ProgressBoard {
     return {
       colour: output.colour,
       terminal: output.terminal,
+      get columns() {
+        return output.columns;
+      },
       line: (text = '') => this.note(text),
       write: (text) => this.above(() => output.write(text)),
       error: (text) => this.above(() => output.error(text)),
@@ -79,9 +82,19 @@ export class ProgressBoard {
 
   private redraw(): void {
     this.clear();
-    for (const line of this.lines.values()) this.output.line(line);
+    // Each live line must take exactly one row: a wrapped one would outlast the cursor-up of the next redraw.
+    const columns = this.output.columns;
+    for (const line of this.lines.values()) this.output.line(columns ? fitWidth(line, columns) : line);
     this.drawnLines = this.lines.size;
   }
+}
+
+/** `line` cut to fit in a row of `columns` (one spare: some terminals wrap on the last column). */
+export function fitWidth(line: string, columns: number): string {
+  const width = Math.max(1, columns - 1);
+  const plain = withoutColour(line);
+  if ([...plain].length <= width) return line;
+  return `${[...plain].slice(0, width - 1).join('')}…`;
 }
 
 const BAR_WIDTH = 20;

@@ -6,6 +6,7 @@ import type { Runtime } from '../node/runtime.js';
 import { tusEndpoint, type UploadOperation, uploadOperation } from '../node/upload-operation.js';
 import type { QueueItem } from '../queue/types.js';
 import { parsePriority } from './command.js';
+import { endedHolder, endedHolderText } from './describe-item.js';
 
 export interface QueuedUpload {
   item: QueueItem;
@@ -105,10 +106,12 @@ export function describeQueued(queued: QueuedUpload, name: string): string {
   const what = `#${queued.item.id} ${name} (${formatBytes(queued.size)})`;
   if (queued.fresh) return `queued ${what}`;
   if (queued.item.status === 'completed') return `already sent ${what}`;
+  const endedPid = endedHolder(queued.item);
+  const state = endedPid === undefined ? queued.item.status : endedHolderText(endedPid);
   const change =
-    queued.item.status === 'running'
+    queued.item.status === 'running' && endedPid === undefined
       ? 'it is being sent now'
       : `to change them: lifeline queue remove ${queued.item.id}, then send it again`;
   const kept = queued.keptSettings ? `; it keeps its ${queued.keptSettings} (${change})` : '';
-  return `already queued ${what} (${queued.item.status})${kept}`;
+  return `already queued ${what}, ${state}${kept}`;
 }

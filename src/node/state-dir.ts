@@ -39,6 +39,16 @@ export function ensureDirectory(dir: string): string {
 export function ensurePrivateFile(path: string): void {
   ensureDirectory(dirname(path));
   if (existsSync(path)) return;
-  closeSync(openSync(path, 'a', 0o600));
+  try {
+    closeSync(openSync(path, 'a', 0o600));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw error;
+    throw new Error(
+      `cannot write ${path} (${code}: ${code === 'EROFS' ? 'a read-only file system' : 'this user may not write there'}): ` +
+        'set LIFELINE_HOME to a directory this user can write',
+      { cause: error },
+    );
+  }
   chmodSync(path, 0o600);
 }

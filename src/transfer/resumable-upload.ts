@@ -191,13 +191,13 @@ export class ResumableUpload extends Emitter<UploadEvents> {
           const serverOffset = await this.requests.offset(url, signal);
           if (serverOffset === GONE) throw GONE;
           if (serverOffset > offset) failures = 0; // bytes of the failed request arrived: that is progress
+          // What the server holds of a cut PATCH is acknowledged now: the record shows it (lifeline uploads).
+          if (serverOffset !== offset)
+            await this.remember({ url, sha256, offset: serverOffset, createdAtMs, expiresAtMs });
           offset = serverOffset;
           needSync = false;
-          this.emit('resumed', {
-            url,
-            offset,
-            reason: resumedFromOffset === undefined ? 'restart' : 'retry',
-          });
+          const reason = resumedFromOffset === undefined ? 'restart' : 'retry';
+          this.emit('resumed', { url, offset, reason });
         }
         resumedFromOffset ??= offset;
         this.acknowledged = offset;

@@ -142,16 +142,19 @@ describe('lifeline send --to', () => {
       'queued #1',
     );
     const same = await lifelineAsync(['send', 'a.txt', '--priority', '1'], { cwd, env });
-    expect(same.stdout).toContain('already queued #1 a.txt (1 B) (pending)\n');
+    expect(same.stdout).toContain('already queued #1 a.txt (1 B), pending\n');
+    expect(same.stdout).not.toContain('the agent sends them'); // nothing new was queued
     const other = await lifelineAsync(['send', 'a.txt', '--priority', '5', '--limit', '1MB/s'], { cwd, env });
     expect(other.stdout).toContain(
-      'already queued #1 a.txt (1 B) (pending); it keeps its priority 1 and no limit ' +
+      'already queued #1 a.txt (1 B), pending; it keeps its priority 1 and no limit ' +
         '(to change them: lifeline queue remove 1, then send it again)',
     );
     const json = await lifelineAsync(['send', 'a.txt', '--limit', '1MB/s', '--json'], { cwd, env });
     expect(JSON.parse(json.stdout)).toMatchObject({
       event: 'known',
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       id: 1,
+      file: join(cwd, 'a.txt'), // absolute, as the upload's own events give it
       keeps: 'priority 1 and no limit',
     });
   });

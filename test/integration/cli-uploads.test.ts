@@ -12,6 +12,7 @@ interface Row {
   id: number;
   file: string;
   status: string;
+  endedHolderPid?: number;
   size?: number;
   acknowledgedBytes: number;
   sentUpToBytes: number;
@@ -82,8 +83,21 @@ describe('lifeline uploads', () => {
       const human = (await run('uploads')).stdout;
       expect(human).toMatch(/#1\s+big\.bin\s+running\s+\d+(\.\d)? [KM]B \/ 2\.9 MB \(\d+%\)/);
       expect(human).not.toMatch(/big\.bin\s+running\s+0 B/);
+
+      // Killed mid-upload: the store still says running, but nothing sends it any more.
+      sender.child.kill('SIGKILL');
+      await sender.exited;
+      const [left] = JSON.parse((await run('uploads', '--json')).stdout) as Row[];
+      expect(left).toMatchObject({ status: 'running', endedHolderPid: sender.child.pid });
+      expect(left?.sentUpToBytes).toBe(left?.acknowledgedBytes);
+      expect((await run('uploads')).stdout).toMatch(
+        new RegExp(
+          `#1\\s+big\\.bin\\s+interrupted\\s+.*its process \\(${sender.child.pid}\\) ended before it finished: ` +
+            'the next agent or sync takes it back',
+        ),
+      );
     } finally {
-      sender.child.kill('SIGINT');
+      sender.child.kill('SIGKILL');
       await sender.exited;
     }
   }, 60_000);

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SourceMissingError } from '../../node/file-source.js';
 import type { Runtime } from '../../node/runtime.js';
+import type { UploadOperation } from '../../node/upload-operation.js';
 import { COMMON_OPTIONS, type Command, EXIT, UsageError, withRuntime } from '../command.js';
 import { followUploads } from '../follow-uploads.js';
 import { interruption, pause } from '../interrupt.js';
@@ -56,6 +57,7 @@ export const sendCommand: Command = {
       async (runtime) => {
         const endpoint = to ?? runtime.uploadEndpoint;
         const ids: number[] = [];
+        let queuedAny = false;
         // A file named on the command line that is not there is a usage error; a store failure is not.
         const asUsage = (error: unknown) => {
           throw error instanceof SourceMissingError ? new UsageError(error.message) : error;
@@ -67,18 +69,20 @@ export const sendCommand: Command = {
           const path = positionals[index] as string;
           const queued = await queueUpload(runtime, source, { endpoint, ...flags });
           ids.push(queued.item.id);
+          queuedAny ||= queued.fresh;
           if (values.json)
             output.json({
               event: queued.fresh ? 'queued' : 'known',
+              at: new Date().toISOString(),
               id: queued.item.id,
-              file: path,
+              file: (queued.item.payload as UploadOperation).path, // absolute, as in every later event
               status: queued.item.status,
               ...(queued.keptSettings ? { keeps: queued.keptSettings } : {}),
             });
           else output.line(describeQueued(queued, basename(path)));
         }
         if (!values.wait) {
-          if (!values.json)
+          if (!values.json && queuedAny)
             output.line("the agent sends them when the link is up ('lifeline agent'), or use --wait");
           return EXIT.ok;
         }

@@ -5,6 +5,7 @@ import { FileSource } from '../../node/file-source.js';
 import type { UploadOperation } from '../../node/upload-operation.js';
 import type { QueueItem } from '../../queue/types.js';
 import { COMMON_OPTIONS, type Command, EXIT, withRuntime } from '../command.js';
+import { endedHolder, endedHolderText } from '../describe-item.js';
 import { type Output, paint, table } from '../output.js';
 import { ago, fromNow } from '../time-text.js';
 
@@ -51,7 +52,9 @@ export const uploadsCommand: Command = {
         lines.push([
           `#${row.id}`,
           row.file,
-          paint(output, colour[row.status], row.status),
+          row.endedHolderPid === undefined
+            ? paint(output, colour[row.status], row.status)
+            : paint(output, 'yellow', 'interrupted'),
           row.size === undefined
             ? '?'
             : `${formatBytes(row.sentUpToBytes)} / ${formatBytes(row.size)} (${row.percent}%)`,
@@ -74,6 +77,8 @@ interface UploadRow {
   path: string;
   endpoint: string;
   status: QueueItem['status'];
+  /** A running item's process ended (killed, crashed): nothing sends it until an agent or sync takes it back. */
+  endedHolderPid?: number;
   size: number | undefined;
   /** The last offset the server acknowledged. */
   acknowledgedBytes: number;
@@ -100,22 +105,28 @@ async function describe(
     ? records.find((r) => r.fingerprint === source.fingerprint && r.endpoint === operation.endpoint)
     : undefined;
   const acknowledgedBytes = item.status === 'completed' ? (size ?? 0) : (record?.offset ?? 0);
+  const endedPid = endedHolder(item);
   // Only a running upload is still sending: a stopped one's last note may be bytes the server never got.
   const sentUpToBytes =
-    item.status === 'running' ? Math.max(acknowledgedBytes, record?.sentUpToBytes ?? 0) : acknowledgedBytes;
+    item.status === 'running' && endedPid === undefined
+      ? Math.max(acknowledgedBytes, record?.sentUpToBytes ?? 0)
+      : acknowledgedBytes;
   // A sent file deleted since is no problem; one still to send is.
   const reason =
     item.status === 'dead'
       ? item.deadReason
       : item.status === 'completed'
         ? undefined
-        : (item.lastError?.message ?? (source ? undefined : 'the file is gone'));
+        : endedPid !== undefined
+          ? endedHolderText(endedPid)
+          : (item.lastError?.message ?? (source ? undefined : 'the file is gone'));
   return {
     id: item.id,
     file: basename(operation.path),
     path: operation.path,
     endpoint: operation.endpoint,
     status: item.status,
+    ...(endedPid === undefined ? {} : { endedHolderPid: endedPid }),
     size,
     acknowledgedBytes,
     sentUpToBytes,

@@ -5,11 +5,12 @@ import { ProgressBoard } from '../../../src/cli/progress-board.js';
 const CLEAR_ONE_LINE = '\u001b[1F\u001b[0J';
 
 /** An Output that records what reaches the terminal, in order. */
-function recorder(terminal: boolean) {
+function recorder(terminal: boolean, columns?: number) {
   const written: string[] = [];
   const output: Output = {
     colour: false,
     terminal,
+    columns,
     line: (text = '') => written.push(`${text}\n`),
     write: (text) => written.push(text),
     error: (text) => written.push(`stderr: ${text}\n`),
@@ -51,6 +52,25 @@ describe('ProgressBoard on a terminal', () => {
       '✗ #1 upload a.bin is dead\n',
       '#2 b.bin [bar] 50%\n',
     ]);
+  });
+
+  it('cuts each live line to the terminal width, so a redraw erases exactly the rows it drew', () => {
+    const { output, written } = recorder(true, 30);
+    const board = new ProgressBoard(output, true);
+    board.set('#1', '#1 a-long-file-name.bin  [██████░░░░]  56%  2.2 MB / 3.8 MB  retries 1');
+    board.set('#2', '#2 b.bin  [█░░] 5%');
+    board.sharedOutput.line('an event line longer than the terminal is wide, printed once');
+    expect(written).toEqual([
+      '#1 a-long-file-name.bin  [██…\n',
+      CLEAR_ONE_LINE,
+      '#1 a-long-file-name.bin  [██…\n',
+      '#2 b.bin  [█░░] 5%\n',
+      '\u001b[2F\u001b[0J',
+      'an event line longer than the terminal is wide, printed once\n',
+      '#1 a-long-file-name.bin  [██…\n',
+      '#2 b.bin  [█░░] 5%\n',
+    ]);
+    expect(board.sharedOutput.columns).toBe(30);
   });
 });
 

@@ -1,8 +1,8 @@
-import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensureDirectory } from '../../../src/node/state-dir.js';
+import { ensureDirectory, ensurePrivateFile } from '../../../src/node/state-dir.js';
 
 describe('ensureDirectory', () => {
   const root = () => mkdtempSync(join(tmpdir(), 'lifeline-dir-'));
@@ -29,4 +29,16 @@ describe('ensureDirectory', () => {
       `cannot create the directory ${join(file, 'sub')}: a file stands where one of its parent directories should be`,
     );
   });
+});
+
+describe('ensurePrivateFile', () => {
+  // sysfs refuses new files even to root, who may write anywhere else (tests here may run as root).
+  it.skipIf(!existsSync('/sys/kernel'))(
+    'in a directory this user may not write: says so, and what to do instead',
+    () => {
+      expect(() => ensurePrivateFile('/sys/kernel/queue.db')).toThrow(
+        'cannot write /sys/kernel/queue.db (EACCES: this user may not write there): set LIFELINE_HOME to a directory this user can write',
+      );
+    },
+  );
 });

@@ -70,6 +70,22 @@ describe('ResumableUpload', () => {
     expect(result.value?.bytesSent).toBeLessThanOrEqual(256 * KiB + 64 * KiB);
   });
 
+  it('stores what the server kept of a cut chunk as soon as it reads it, not after the next chunk', async () => {
+    const recorded: number[] = [];
+    const stateStore = new (class extends MemoryUploadStateStore {
+      override async put(record: Parameters<MemoryUploadStateStore['put']>[0]) {
+        recorded.push(record.offset);
+        await super.put(record);
+      }
+    })();
+    const { clock, server, upload } = await setup(256 * KiB, { stateStore });
+    server.fail({ type: 'resetAfter', bytes: 10 * KiB });
+    track(upload.start());
+    await clock.runAll();
+    // created at 0, then the HEAD after the reset read 10 KiB: stored before the next PATCH answered
+    expect(recorded.slice(0, 3)).toEqual([0, 10 * KiB, 10 * KiB + 64 * KiB]);
+  });
+
   it('resets the attempt counter whenever the offset advances', async () => {
     const { clock, server, content, upload } = await setup(8 * 64 * KiB, { maxAttempts: 2 });
     // one failure per chunk, with progress in between: never two in a row without progress
