@@ -4,6 +4,7 @@ import { formatBytes } from '../core/units.js';
 import type { Runtime } from '../node/runtime.js';
 import type { UploadOperation } from '../node/upload-operation.js';
 import type { ResumableUpload } from '../transfer/resumable-upload.js';
+import type { UploadEvents } from '../transfer/upload-events.js';
 import { clockTime, type Output, paint } from './output.js';
 import { bar, ProgressBoard } from './progress-board.js';
 
@@ -37,18 +38,28 @@ export function followUploads(runtime: Runtime, output: Output, json: boolean): 
       let retries = 0;
       const say = (event: string, fields: Record<string, unknown>) =>
         output.json({ event, at: new Date().toISOString(), id: item.id, file: operation.path, ...fields });
+      let lastProgress: UploadEvents['progress'] | undefined;
+      // The bar, with the rate and ETA while bytes move, else what the upload waits for (a stale rate
+      // would claim a speed the link no longer has).
+      const drawBar = (waitingFor?: string) => {
+        const progress = lastProgress;
+        if (json || !progress) return;
+        // How far the bytes sent reach: on a slow link one chunk is acknowledged only after minutes.
+        const share = progress.totalBytes === 0 ? 1 : progress.sentUpToBytes / progress.totalBytes;
+        const eta = progress.etaMs === undefined ? '' : `  ETA ${formatDuration(progress.etaMs)}`;
+        board.set(
+          key,
+          `${key} ${name}  ${bar(share)} ${String(Math.floor(share * 100)).padStart(3)}%  ` +
+            `${formatBytes(progress.sentUpToBytes)} / ${formatBytes(progress.totalBytes)}  ` +
+            (waitingFor ?? `${formatBytes(progress.bytesPerSecond)}/s${eta}`) +
+            (retries > 0 ? `  retries ${retries}` : ''),
+        );
+      };
       const stops = [
         upload.on('progress', (progress) => {
           if (json) return say('progress', progress);
-          // How far the bytes sent reach: on a slow link one chunk is acknowledged only after minutes.
-          const share = progress.totalBytes === 0 ? 1 : progress.sentUpToBytes / progress.totalBytes;
-          const eta = progress.etaMs === undefined ? '' : `  ETA ${formatDuration(progress.etaMs)}`;
-          board.set(
-            key,
-            `${key} ${name}  ${bar(share)} ${String(Math.floor(share * 100)).padStart(3)}%  ` +
-              `${formatBytes(progress.sentUpToBytes)} / ${formatBytes(progress.totalBytes)}  ` +
-              `${formatBytes(progress.bytesPerSecond)}/s${eta}${retries > 0 ? `  retries ${retries}` : ''}`,
-          );
+          lastProgress = progress;
+          drawBar();
         }),
         upload.on('retry', ({ attempt, delayMs, failure }) => {
           retries++;
@@ -56,12 +67,11 @@ export function followUploads(runtime: Runtime, output: Output, json: boolean): 
           board.note(
             `${paint(output, 'grey', clockTime())} ${key} ${name}: ${failure.message} — retrying in ${formatDuration(delayMs)}`,
           );
+          drawBar(`retrying at ${clockTime(new Date(Date.now() + delayMs))}`);
         }),
+        // On a terminal the retry line that follows says it: "upload stalled: no bytes moved for 3.0s at …".
         upload.on('stalled', ({ offset, stallTimeoutMs }) => {
-          if (json) return say('stalled', { offset, stallTimeoutMs });
-          board.note(
-            `${paint(output, 'grey', clockTime())} ${key} ${name}: stalled at ${formatBytes(offset)}, resuming`,
-          );
+          if (json) say('stalled', { offset, stallTimeoutMs });
         }),
         upload.on('resumed', ({ offset, reason }) => {
           if (json) return say('resumed', { offset, reason });
@@ -71,10 +81,11 @@ export function followUploads(runtime: Runtime, output: Output, json: boolean): 
             );
         }),
         upload.on('waitingForLink', () => {
-          if (!json)
-            board.note(
-              `${paint(output, 'grey', clockTime())} ${key} ${name}: waiting for the link (${runtime.linkUrl} is unreachable or failing)`,
-            );
+          if (json) return;
+          board.note(
+            `${paint(output, 'grey', clockTime())} ${key} ${name}: waiting for the link (${runtime.linkUrl} is unreachable or failing)`,
+          );
+          drawBar('waiting for the link');
         }),
         upload.on('completed', (result) => {
           if (json) return say('uploaded', { ...result });

@@ -84,7 +84,12 @@ export class FileSource implements ByteSource {
       throw missing(this.path, error);
     }
     if (info.size !== this.size || Math.floor(info.mtimeMs) !== Math.floor(this.mtimeMs)) {
-      throw changed(this.path, `its size or modification time changed (${this.size} → ${info.size} bytes)`);
+      throw changed(
+        this.path,
+        info.size === this.size
+          ? 'its modification time changed'
+          : `its size changed from ${this.size} to ${info.size} bytes`,
+      );
     }
   }
 
@@ -105,9 +110,11 @@ export class SourceMissingError extends LifelineError {
         : code === 'EACCES'
           ? 'cannot be read (permission denied)'
           : 'cannot be read';
+    // The cause's message repeats the path; only an unexpected code adds something.
+    const detail = code === 'ENOENT' || code === 'EACCES' ? '' : `: ${(cause as Error).message}`;
     super(
       'SOURCE_MISSING',
-      `${path} ${what}, so it cannot be uploaded: ${(cause as Error).message}`,
+      `${path} ${what}, so it cannot be uploaded${detail}`,
       { kind: 'permanent', retryable: false, serviceFault: false },
       { cause },
     );

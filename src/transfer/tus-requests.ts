@@ -2,6 +2,7 @@ import { linkedController } from '../core/abort.js';
 import type { Clock } from '../core/clock.js';
 import { TimeoutError } from '../core/errors.js';
 import { formatDuration } from '../core/format.js';
+import { formatBytes } from '../core/units.js';
 import {
   encodeMetadata,
   parseCapabilities,
@@ -127,5 +128,5 @@ export async function statusError(response: TusResponse, what: string): Promise<
 }
 
 export function stallMessage(stallTimeoutMs: number, offset: number): string {
-  return `upload stalled: no bytes moved for ${formatDuration(stallTimeoutMs)} at offset ${offset}`;
+  return `upload stalled: no bytes moved for ${formatDuration(stallTimeoutMs)} at ${formatBytes(offset)}`;
 }

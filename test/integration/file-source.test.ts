@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileSource, SourceChangedError, SourceMissingError } from '../../src/node/file-source.js';
@@ -38,5 +38,23 @@ describe('FileSource on a real file', () => {
     rmSync(path);
     await expect(source.slice(0, 100)).rejects.toBeInstanceOf(SourceMissingError);
     await source.close();
+  });
+
+  it('says how a file changed, and names a vanished one once', async () => {
+    const { path } = fileOf(1000);
+    const source = await FileSource.open(path);
+    appendFileSync(path, 'more');
+    await expect(source.verify()).rejects.toThrow(
+      `${path} changed while it was being uploaded (its size changed from 1000 to 1004 bytes)`,
+    );
+    const touched = await FileSource.open(path);
+    utimesSync(path, new Date(), new Date(Date.now() + 60_000)); // the same size, another modification time
+    await expect(touched.verify()).rejects.toThrow(
+      `${path} changed while it was being uploaded (its modification time changed)`,
+    );
+    rmSync(path);
+    const error = await touched.verify().catch((caught: Error) => caught);
+    expect(String((error as Error).message)).toBe(`${path} does not exist, so it cannot be uploaded`);
+    await Promise.all([source.close(), touched.close()]);
   });
 });

@@ -113,14 +113,14 @@ describe('ResumableUpload', () => {
     const stalls: number[] = [];
     upload.on('stalled', ({ offset }) => stalls.push(offset));
     const retries: string[] = [];
-    upload.on('retry', ({ failure }) => retries.push(failure.kind));
+    upload.on('retry', ({ failure }) => retries.push(`${failure.kind}: ${failure.message}`));
     const result = track(upload.start());
     await clock.advance(4999);
     expect(stalls).toEqual([]);
     await clock.advance(1);
     expect(stalls).toEqual([0]);
     await clock.runAll();
-    expect(retries).toEqual(['timeout']);
+    expect(retries).toEqual(['timeout: upload stalled: no bytes moved for 5.0s at 0 B']);
     expect(result.value?.size).toBe(128 * KiB);
     expect(stored(server)).toEqual(content);
   });

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { followUploads } from '../../../src/cli/follow-uploads.js';
+import type { Output } from '../../../src/cli/output.js';
+import { Emitter } from '../../../src/core/events.js';
+import { BytesSource, constantBackoff, FakeClock, ResumableUpload } from '../../../src/index.js';
+import type { Runtime } from '../../../src/node/runtime.js';
+import type { UploadRunEvents } from '../../../src/node/upload-operation.js';
+import type { QueueItem } from '../../../src/queue/types.js';
+import { MemoryTusServer } from '../transfer/memory-tus.js';
+
+class RunEvents extends Emitter<UploadRunEvents> {
+  started(event: UploadRunEvents['started']) {
+    this.emit('started', event);
+  }
+}
+
+/** What a terminal of 200 columns shows last for each bar, and every line printed above the bars. */
+function terminal() {
+  const written: string[] = [];
+  const output: Output = {
+    colour: false,
+    terminal: true,
+    columns: 200,
+    line: (text = '') => written.push(text),
+    write: () => {},
+    error: () => {},
+    json: () => {},
+  };
+  return { output, written };
+}
+
+describe('followUploads on a terminal', () => {
+  it('shows the rate while bytes move, and what the upload waits for when they do not', async () => {
+    const clock = new FakeClock(Date.now());
+    const server = new MemoryTusServer();
+    const source = new BytesSource(new Uint8Array(256 * 1024), { name: 'a.bin' });
+    await source.sha256();
+    const upload = new ResumableUpload({
+      source,
+      endpoint: 'http://tus.test/files/',
+      transport: server.transport,
+      chunkSizeBytes: 64 * 1024,
+      backoff: constantBackoff(30_000),
+      clock,
+    });
+    const events = new RunEvents();
+    const runtime = { uploads: events, linkUrl: 'http://tus.test/' } as unknown as Runtime;
+    const { output, written } = terminal();
+    const view = followUploads(runtime, output, false);
+    const item = { id: 3, kind: 'upload', payload: { path: '/data/a.bin' } } as QueueItem;
+    events.started({ item, upload });
+
+    const stopFailing = upload.on('chunkAcknowledged', () => {
+      server.fail({ type: 'status', status: 503 }); // the second PATCH
+      stopFailing();
+    });
+    const done = upload.start();
+    const bars = () => written.filter((line) => line.startsWith('#3 a.bin  ['));
+    while (!written.some((line) => line.includes('503'))) await clock.advance(1);
+    expect(bars()[0]).toMatch(/ B\/s$/); // the rate, while bytes moved
+    const waiting = bars().at(-1) ?? '';
+    expect(waiting).toMatch(/retrying at \d\d:\d\d:\d\d {2}retries \d$/);
+    expect(waiting).not.toMatch(/B\/s/);
+    await clock.runAll();
+    await done;
+    expect(written.at(-1)).toMatch(/^✓ #3 a\.bin {2}256\.0 KB in /);
+    view.stop();
+  });
+});
