@@ -37,6 +37,14 @@ describe('lifeline send', () => {
     expect(human.status, human.stderr).toBe(0);
     expect(human.stdout.match(/✓ #/g)).toHaveLength(1);
     expect(human.stdout).toMatch(/✓ #2 good\.txt {2}5 B in \S+ → http/);
+
+    // The worker runs what else was queued, too; the summary says so.
+    await lifelineAsync(['queue', 'add', '/ops/notes', '--data', '{}'], { cwd, env });
+    writeFileSync(join(cwd, 'more.txt'), 'more\n');
+    const withOthers = await lifelineAsync(['send', 'more.txt', '--wait'], { cwd, env });
+    expect(withOthers.status, withOthers.stderr).toBe(0);
+    expect(withOthers.stdout).toContain('1 of 1 sent; the queue also sent 1 operation queued before\n');
+    expect(server.operations().map((operation) => operation.kind)).toEqual(['notes']);
   });
 
   it('queue status names the process that uploads while no agent runs', async () => {

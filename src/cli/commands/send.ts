@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { plural } from '../../core/format.js';
 import { SourceMissingError } from '../../node/file-source.js';
 import type { Runtime } from '../../node/runtime.js';
 import type { UploadOperation } from '../../node/upload-operation.js';
@@ -27,7 +28,8 @@ last byte the server acknowledged after any drop, stall or restart. The same unc
                     than the configured server, --wait judges the link by this endpoint
   --priority N      higher goes first (default 0)
   --limit <rate>    this upload's bandwidth, e.g. 2mbit, 256KB/s
-  --wait            upload now, with a progress bar per file, until done (exit 1 if any failed)
+  --wait            upload now, with a progress bar per file, until done (exit 1 if any failed or
+                    was left queued by Ctrl-C); the queue's other pending work runs too
   --json            events as JSON lines`;
 
 export const sendCommand: Command = {
@@ -97,6 +99,11 @@ export const sendCommand: Command = {
 async function uploadNow(runtime: Runtime, ids: number[], output: Output, json: boolean): Promise<number> {
   const view = followUploads(runtime, output, json);
   const stopReporting = reportQueue(runtime.queue, view.output, json, { uploadsFollowed: true });
+  // The worker runs the whole queue by priority, not only these files: the summary says what else went.
+  let othersSent = 0;
+  const stopCounting = runtime.queue.on('completed', ({ item }) => {
+    if (!ids.includes(item.id)) othersSent++;
+  });
   runtime.connectivity.start();
   runtime.queue.start();
   const interrupted = interruption();
@@ -118,10 +125,12 @@ async function uploadNow(runtime: Runtime, ids: number[], output: Output, json: 
   const items = await Promise.all(ids.map((id) => runtime.queue.get(id)));
   const dead = items.filter((item) => item?.status === 'dead').length;
   const sent = items.filter((item) => item?.status === 'completed').length;
-  if (json) output.json({ event: 'summary', sent, dead, waiting: ids.length - sent - dead });
+  stopCounting();
+  if (json) output.json({ event: 'summary', sent, dead, waiting: ids.length - sent - dead, othersSent });
   else
     output.line(
-      `${sent} of ${ids.length} sent${dead > 0 ? `, ${dead} failed ('lifeline uploads' says why)` : ''}${sent + dead < ids.length ? '; the rest stay queued' : ''}`,
+      `${sent} of ${ids.length} sent${dead > 0 ? `, ${dead} failed ('lifeline uploads' says why)` : ''}${sent + dead < ids.length ? '; the rest stay queued' : ''}` +
+        (othersSent > 0 ? `; the queue also sent ${plural(othersSent, 'operation')} queued before` : ''),
     );
   return dead === 0 && sent === ids.length ? EXIT.ok : EXIT.failed;
 }
