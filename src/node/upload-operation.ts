@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { onAbort } from '../core/abort.js';
 import { InvalidOptionError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/events.js';
+import { exponentialBackoff } from '../policy/backoff.js';
 import type { Handler } from '../queue/handler.js';
 import type { QueueItem } from '../queue/types.js';
 import type { ByteThrottle } from '../transfer/byte-throttle.js';
@@ -77,7 +78,8 @@ export function uploadHandler(options: {
       this.emit('ended', event);
     }
   })();
-  const handler: Handler<UploadOperation, UploadOperationResult> = async (operation, { item, signal }) => {
+  const handler: Handler<UploadOperation, UploadOperationResult> = async (operation, context) => {
+    const { item, signal } = context;
     const source = await FileSource.open(operation.path);
     const upload = new ResumableUpload({
       source,
@@ -94,6 +96,8 @@ export function uploadHandler(options: {
         : { chunkSizeBytes: (operation.chunkSizeBytes ?? options.chunkSizeBytes) as number }),
       ...(operation.bytesPerSecond === undefined ? {} : { bytesPerSecond: operation.bytesPerSecond }),
       ...(operation.metadata ? { metadata: operation.metadata } : {}),
+      // Someone waits (queue sync): a few quick tries without progress, not ten over minutes.
+      ...(context.callerWaiting ? WAITED_ON_RETRIES : {}),
     });
     // A signal that aborted while the file was being opened stops the upload at once, too.
     const detach = onAbort(signal, () => void upload.abort());
@@ -113,6 +117,15 @@ export function uploadHandler(options: {
   };
   return { handler, events };
 }
+
+/**
+ * The retries of an upload run for a caller who waits (`queue sync`): a dead server is reported in
+ * about 2 s, and the queue's own backoff takes over. Progress still resets the count, as always.
+ */
+const WAITED_ON_RETRIES = {
+  maxAttempts: 3,
+  backoff: exponentialBackoff({ initialDelayMs: 500, maxDelayMs: 2000 }),
+} satisfies Pick<ResumableUploadOptions, 'maxAttempts' | 'backoff'>;
 
 /** How often a running upload notes how far its bytes reach, for `lifeline uploads` in another process. */
 const NOTE_SENT_EVERY_MS = 2000;

@@ -9,6 +9,12 @@ export interface HandlerContext {
   attempt: number;
   /** Aborts when the queue stops before the attempt finished. */
   signal: AbortSignal;
+  /**
+   * Run by `sync()` or `run()`, whose caller waits for this attempt's outcome: a handler should give up
+   * on a peer that does not answer after a few quick tries rather than wait it out (the queue retries the
+   * item later, on its own schedule).
+   */
+  callerWaiting?: boolean;
 }
 
 export type Handler<Payload = unknown, Result = unknown> = (

@@ -39,6 +39,7 @@ interface InFlight {
   settling: boolean;
   /** Claimed ahead: the claim did not count this attempt, so its outcome does (see ClaimRequest.startNow). */
   claimedAhead: boolean;
+  callerWaiting: boolean;
 }
 
 /**
@@ -125,10 +126,10 @@ export class Worker {
     for (const item of buried) emit('dead', { item, reason: item.deadReason ?? '' });
   }
 
-  /** Claims one pending item by id, ignoring its schedule, and runs it now; undefined if it could not be claimed. */
+  /** Claims one pending item by id, ignoring its schedule, and runs it now for a caller who waits. */
   async runNow(id: number): Promise<AttemptOutcome | undefined> {
     const [item] = await this.claim({ limit: 1, id, ignoreSchedule: true });
-    return item ? this.execute(item) : undefined;
+    return item ? this.execute(item, false, true) : undefined;
   }
 
   /** Slots taken by handlers still running. */
@@ -225,9 +226,9 @@ export class Worker {
   }
 
   /** One attempt of one claimed item, its outcome written back. Never rejects. */
-  private execute(item: QueueItem, claimedAhead = false): Promise<AttemptOutcome> {
+  private execute(item: QueueItem, claimedAhead = false, callerWaiting = false): Promise<AttemptOutcome> {
     const startedMs = this.settings.clock.now();
-    const entry = { item, startedMs, settling: false, claimedAhead } as InFlight;
+    const entry = { item, startedMs, settling: false, claimedAhead, callerWaiting } as InFlight;
     this.inFlight.set(item.id, entry);
     this.ranSinceDrained = true;
     this.renewLeases();
@@ -265,6 +266,7 @@ export class Worker {
         idempotencyKey: item.idempotencyKey,
         attempt: item.attempts,
         signal,
+        ...(entry.callerWaiting ? { callerWaiting: true } : {}),
       });
     } catch (error) {
       const outcome = this.failed(item, claimedAhead, error, signal);

@@ -43,6 +43,25 @@ describe('OperationQueue: pause, sync, recovery and stop', () => {
     expect(ran).toEqual([1]);
   });
 
+  it('tells a handler when its caller waits (sync, run), and not when the worker drains', async () => {
+    const { clock, queue } = setup();
+    const seen: Array<[number, boolean | undefined]> = [];
+    queue.handle('op', async (payload: number, { callerWaiting }) => {
+      seen.push([payload, callerWaiting]);
+    });
+    await queue.enqueue('op', 1);
+    await queue.sync();
+    await queue.run('op', 2);
+    await queue.enqueue('op', 3);
+    queue.start();
+    await clock.advance(1000);
+    expect(seen).toEqual([
+      [1, true],
+      [2, true],
+      [3, undefined],
+    ]);
+  });
+
   it('sync() runs every pending item once now, even ones waiting out a backoff, and sums up', async () => {
     const { queue } = setup({ backoff: constantBackoff(3_600_000) });
     let flaky = 0;
