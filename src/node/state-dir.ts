@@ -20,7 +20,7 @@ export function ensureDirectory(dir: string): string {
     return dir;
   }
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirectories(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
@@ -28,11 +28,24 @@ export function ensureDirectory(dir: string): string {
         ? 'a file stands where one of its parent directories should be'
         : code === 'EACCES' || code === 'EPERM'
           ? 'this user may not create it there'
-          : (error as Error).message;
+          : code === 'ENOENT'
+            ? 'its file system does not let directories be made there'
+            : (error as Error).message;
     throw new Error(`cannot create the directory ${dir}: ${why}`, { cause: error });
   }
   chmodSync(dir, 0o700); // mkdir's mode is filtered by the umask
   return dir;
+}
+
+/**
+ * `mkdir -p`, one level at a time from the first ancestor that exists. Node's recursive mkdir retries a
+ * level that fails with ENOENT after making its parent, and on a file system that refuses new
+ * directories with ENOENT (/proc) it never stops.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  for (let at = dir; !existsSync(at) && dirname(at) !== at; at = dirname(at)) missing.unshift(at);
+  for (const level of missing) mkdirSync(level, { mode: 0o700 });
 }
 
 /** Creates an empty file with mode 0600 if it does not exist, so SQLite (and its WAL files) inherit it. */

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lifelineAsync, startLifeline } from './support/cli.js';
 import { startedServers } from './support/servers.js';
-import { until } from './support/tcp.js';
 import { sha256 } from './support/upload-fixtures.js';
 import { lifelineWorkspace } from './support/workspace.js';
 

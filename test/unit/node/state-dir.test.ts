@@ -31,6 +31,15 @@ describe('ensureDirectory', () => {
   });
 });
 
+describe('ensureDirectory where nothing may be made', () => {
+  // procfs answers ENOENT to mkdir: Node's recursive mkdir retried that for ever.
+  it.skipIf(!existsSync('/proc/self'))('says so, and does not hang', () => {
+    expect(() => ensureDirectory('/proc/lifeline-test/home')).toThrow(
+      'cannot create the directory /proc/lifeline-test/home: its file system does not let directories be made there',
+    );
+  });
+});
+
 describe('ensurePrivateFile', () => {
   // sysfs refuses new files even to root, who may write anywhere else (tests here may run as root).
   it.skipIf(!existsSync('/sys/kernel'))(
