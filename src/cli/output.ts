@@ -11,6 +11,8 @@ export interface Output {
   readonly terminal: boolean;
   /** The terminal's width in characters, read when asked (it may be resized); undefined elsewhere. */
   readonly columns?: number | undefined;
+  /** The terminal's height in lines, read when asked; undefined elsewhere. */
+  readonly rows?: number | undefined;
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, grey: 90, bold: 1 } as const;
@@ -26,6 +28,9 @@ export function createOutput(
     terminal: stream.isTTY === true,
     get columns() {
       return stream.isTTY ? stream.columns : undefined;
+    },
+    get rows() {
+      return stream.isTTY ? stream.rows : undefined;
     },
     line: (text = '') => stream.write(`${text}\n`),
     write: (text) => stream.write(text),

@@ -61,6 +61,9 @@ export class ProgressBoard {
       get columns() {
         return output.columns;
       },
+      get rows() {
+        return output.rows;
+      },
       line: (text = '') => this.note(text),
       write: (text) => this.above(() => output.write(text)),
       error: (text) => this.above(() => output.error(text)),
@@ -82,10 +85,16 @@ export class ProgressBoard {
 
   private redraw(): void {
     this.clear();
-    // Each live line must take exactly one row: a wrapped one would outlast the cursor-up of the next redraw.
-    const columns = this.output.columns;
-    for (const line of this.lines.values()) this.output.line(columns ? fitWidth(line, columns) : line);
-    this.drawnLines = this.lines.size;
+    const { columns, rows } = this.output;
+    // The block must fit the screen, each line in one row: the cursor cannot move up past the top, and a
+    // wrapped line would outlast the cursor-up of the next redraw.
+    let shown = [...this.lines.values()];
+    if (rows && shown.length > rows - 1) {
+      const room = Math.max(1, rows - 2);
+      shown = [...shown.slice(0, room), `… and ${shown.length - room} more`];
+    }
+    for (const line of shown) this.output.line(columns ? fitWidth(line, columns) : line);
+    this.drawnLines = shown.length;
   }
 }
 

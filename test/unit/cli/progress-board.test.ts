@@ -5,12 +5,13 @@ import { ProgressBoard } from '../../../src/cli/progress-board.js';
 const CLEAR_ONE_LINE = '\u001b[1F\u001b[0J';
 
 /** An Output that records what reaches the terminal, in order. */
-function recorder(terminal: boolean, columns?: number) {
+function recorder(terminal: boolean, columns?: number, rows?: number) {
   const written: string[] = [];
   const output: Output = {
     colour: false,
     terminal,
     columns,
+    rows,
     line: (text = '') => written.push(`${text}\n`),
     write: (text) => written.push(text),
     error: (text) => written.push(`stderr: ${text}\n`),
@@ -71,6 +72,23 @@ describe('ProgressBoard on a terminal', () => {
       '#2 b.bin  [█░░] 5%\n',
     ]);
     expect(board.sharedOutput.columns).toBe(30);
+  });
+});
+
+describe('ProgressBoard with more bars than the terminal has rows', () => {
+  it('shows what fits and counts the rest, so the block never passes the top of the screen', () => {
+    const { output, written } = recorder(true, 80, 4);
+    const board = new ProgressBoard(output, true);
+    for (let id = 1; id <= 5; id++) board.set(`#${id}`, `#${id} f${id}.bin`);
+    written.length = 0;
+    board.note('an event');
+    expect(written).toEqual([
+      '\u001b[3F\u001b[0J', // the block drawn last: two bars and the count
+      'an event\n',
+      '#1 f1.bin\n',
+      '#2 f2.bin\n',
+      '… and 3 more\n',
+    ]);
   });
 });
 
