@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import stringWidth from 'string-width';
 import { formatDuration } from '../core/format.js';
 import { formatBytes } from '../core/units.js';
 import type { Runtime } from '../node/runtime.js';
@@ -6,7 +7,10 @@ import type { UploadOperation } from '../node/upload-operation.js';
 import type { ResumableUpload } from '../transfer/resumable-upload.js';
 import type { UploadEvents } from '../transfer/upload-events.js';
 import { clockTime, type Output, paint } from './output.js';
-import { bar, ProgressBoard } from './progress-board.js';
+import { bar, ProgressBoard, shortenMiddle } from './progress-board.js';
+
+/** A file name is never shortened below this, whatever the terminal's width. */
+const MIN_NAME_COLUMNS = 12;
 
 export interface UploadsView {
   /** Where everything else the command prints goes while bars are live: above them, not over them. */
@@ -47,13 +51,14 @@ export function followUploads(runtime: Runtime, output: Output, json: boolean): 
         // How far the bytes sent reach: on a slow link one chunk is acknowledged only after minutes.
         const share = progress.totalBytes === 0 ? 1 : progress.sentUpToBytes / progress.totalBytes;
         const eta = progress.etaMs === undefined ? '' : `  ETA ${formatDuration(progress.etaMs)}`;
-        board.set(
-          key,
-          `${key} ${name}  ${bar(share)} ${String(Math.floor(share * 100)).padStart(3)}%  ` +
-            `${formatBytes(progress.sentUpToBytes)} / ${formatBytes(progress.totalBytes)}  ` +
-            (waitingFor ?? `${formatBytes(progress.bytesPerSecond)}/s${eta}`) +
-            (retries > 0 ? `  retries ${retries}` : ''),
-        );
+        const figures =
+          `${bar(share)} ${String(Math.floor(share * 100)).padStart(3)}%  ` +
+          `${formatBytes(progress.sentUpToBytes)} / ${formatBytes(progress.totalBytes)}  ` +
+          (waitingFor ?? `${formatBytes(progress.bytesPerSecond)}/s${eta}`) +
+          (retries > 0 ? `  retries ${retries}` : '');
+        // On a narrow terminal a long name gives way, not the figures after it.
+        const room = output.columns ? output.columns - 1 - stringWidth(`${key}   ${figures}`) : Infinity;
+        board.set(key, `${key} ${shortenMiddle(name, Math.max(MIN_NAME_COLUMNS, room))}  ${figures}`);
       };
       const stops = [
         upload.on('progress', (progress) => {

@@ -1,3 +1,4 @@
+import stringWidth from 'string-width';
 import { type Output, withoutColour } from './output.js';
 
 /**
@@ -102,8 +103,29 @@ export class ProgressBoard {
 export function fitWidth(line: string, columns: number): string {
   const width = Math.max(1, columns - 1);
   const plain = withoutColour(line);
-  if ([...plain].length <= width) return line;
-  return `${[...plain].slice(0, width - 1).join('')}…`;
+  if (stringWidth(plain) <= width) return line;
+  return `${takeColumns(plain, width - 1)}…`;
+}
+
+/** `text` in at most `width` columns, its middle replaced by '…' when it must be shortened. */
+export function shortenMiddle(text: string, width: number): string {
+  if (stringWidth(text) <= width) return text;
+  const head = takeColumns(text, Math.ceil((width - 1) / 2));
+  const tail = [...takeColumns([...text].reverse().join(''), Math.floor((width - 1) / 2))].reverse().join('');
+  return `${head}…${tail}`;
+}
+
+/** The longest start of `text` that takes at most `width` columns (a CJK character takes two). */
+function takeColumns(text: string, width: number): string {
+  let taken = '';
+  let used = 0;
+  for (const char of text) {
+    const charWidth = stringWidth(char);
+    if (used + charWidth > width) break;
+    taken += char;
+    used += charWidth;
+  }
+  return taken;
 }
 
 const BAR_WIDTH = 20;

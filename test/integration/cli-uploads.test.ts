@@ -96,6 +96,11 @@ describe('lifeline uploads', () => {
             'the next agent or sync takes it back',
         ),
       );
+      // A sync takes it back and sends it, and does not first say there is nothing to send.
+      const synced = await run('queue', 'sync');
+      expect(synced.status, synced.stdout + synced.stderr).toBe(0);
+      expect(synced.stdout).not.toContain('nothing to send');
+      expect(synced.stdout).toMatch(/✓ #1 big\.bin/);
     } finally {
       sender.child.kill('SIGKILL');
       await sender.exited;

@@ -187,9 +187,10 @@ const SUBCOMMANDS: Record<string, Handler> = {
   async sync(runtime, args, output) {
     const { values } = parseArgs({ args, strict: true, options: { json: { type: 'boolean' } } });
     const json = values.json === true;
-    const { pending, paused } = await runtime.queue.status();
-    if (!json && !paused)
-      output.line(pending === 0 ? 'nothing to send' : `sending ${plural(pending, 'pending operation')}…`);
+    const { pending, running, paused } = await runtime.queue.status();
+    // Items a killed process left running are taken back by the sync: not "nothing to send".
+    if (!json && !paused && pending > 0) output.line(`sending ${plural(pending, 'pending operation')}…`);
+    else if (!json && !paused && running === 0) output.line('nothing to send');
     const view = followUploads(runtime, output, json); // uploads show their progress and retries
     const stop = reportQueue(runtime.queue, view.output, json, { uploadsFollowed: true });
     const summary = await runtime.queue.sync().finally(() => view.stop());

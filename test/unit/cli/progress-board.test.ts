@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Output } from '../../../src/cli/output.js';
-import { ProgressBoard } from '../../../src/cli/progress-board.js';
+import { fitWidth, ProgressBoard, shortenMiddle } from '../../../src/cli/progress-board.js';
 
 const CLEAR_ONE_LINE = '\u001b[1F\u001b[0J';
 
@@ -102,5 +102,18 @@ describe('ProgressBoard in a log or a pipe', () => {
     board.drop('#1');
     board.done('#2', '✓ #2 b.bin');
     expect(written).toEqual(['#1 a.bin 10%\n', 'a note\n', '✓ #2 b.bin\n']);
+  });
+});
+
+describe('fitting text to a terminal', () => {
+  it('counts the columns a character takes: a CJK character takes two', () => {
+    expect(fitWidth('報告書_第三四半期.dat', 8)).toBe('報告書…'); // 7 columns: 3 × 2 and the ellipsis
+    expect(fitWidth('short', 8)).toBe('short');
+  });
+
+  it('shortens a name in its middle, keeping how it starts and ends', () => {
+    expect(shortenMiddle('file_with_a_rather_long_name_0.dat', 12)).toBe('file_w…0.dat');
+    expect(shortenMiddle('a.bin', 12)).toBe('a.bin');
+    expect(shortenMiddle('報告書_第三四半期.dat', 11)).toBe('報告….dat'); // 9 columns: no half of a wide character
   });
 });
