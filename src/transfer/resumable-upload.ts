@@ -197,6 +197,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
           offset = serverOffset;
           needSync = false;
           const reason = resumedFromOffset === undefined ? 'restart' : 'retry';
+          this.meter.restart(this.sent);
           this.emit('resumed', { url, offset, reason });
         }
         resumedFromOffset ??= offset;

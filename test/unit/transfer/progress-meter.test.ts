@@ -28,4 +28,18 @@ describe('ProgressMeter', () => {
     expect(meter.next(10 * KB, 0, 10 * KB, false)).toBeUndefined();
     expect(meter.next(10 * KB, 0, 10 * KB, true)?.bytesSent).toBe(10 * KB);
   });
+
+  it('after a restart, measures the rate from then, not across the wait before it', async () => {
+    const clock = new FakeClock();
+    const meter = new ProgressMeter(clock, 10_000 * KB);
+    for (let tick = 1; tick <= 4; tick++) {
+      await clock.advance(250);
+      meter.next(tick * 250 * KB, 0, tick * 250 * KB, false); // 1000 KB/s
+    }
+    await clock.advance(10_000); // the link was down
+    meter.restart(1000 * KB);
+    await clock.advance(250);
+    const event = meter.next(1250 * KB, 0, 1250 * KB, false);
+    expect(event?.bytesPerSecond).toBeCloseTo(1000 * KB, -3); // not ~25 KB/s
+  });
 });
