@@ -104,6 +104,10 @@ describe('lifeline queue sync with uploads', () => {
     expect(back.status, back.stdout + back.stderr).toBe(0);
     expect(server.uploads()).toHaveLength(1);
     expect(back.stdout.match(/✓ #1 down\.bin/g)).toHaveLength(1);
+    // Sent: the refused attempt before is history, not a reason shown beside it.
+    const listed = await lifelineAsync(['queue', 'list', '--status', 'completed'], { cwd, env });
+    expect(listed.stdout).toMatch(/#1\s+completed/);
+    expect(listed.stdout).not.toContain('connection refused');
     expect(back.stdout.trimEnd().split('\n').at(-1)).toBe(
       'sent 1 of 1; 0 will be retried, 0 dead, 0 waiting for the link; 0 pending now',
     );
