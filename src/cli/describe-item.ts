@@ -31,9 +31,8 @@ export function describeItem(item: QueueItem): string {
  * undefined when the item is not running or its holder is alive (or elsewhere, so nobody can tell).
  */
 export function endedHolder(item: QueueItem): number | undefined {
-  if (item.status !== 'running' || !item.owner) return undefined;
-  const pid = ownerPid(item.owner);
-  return pid !== undefined && !isProcessOwnerAlive(item.owner) ? pid : undefined;
+  if (item.status !== 'running' || !item.owner || isProcessOwnerAlive(item.owner)) return undefined;
+  return ownerPid(item.owner); // not alive: a process of this host, so it has a pid
 }
 
 /** What a person should know of an item left running by a process that ended. */

@@ -2,15 +2,15 @@ import { type Classifier, classify as defaultClassify } from '../core/classify.j
 import { type Clock, realClock } from '../core/clock.js';
 import { InvalidOptionError } from '../core/errors.js';
 import { Emitter } from '../core/events.js';
-import { uuidV7 } from '../core/uuid-v7.js';
 import { requireInteger, requireNumber } from '../core/validate.js';
 import { type Backoff, exponentialBackoff } from '../policy/backoff.js';
 import type { QueueEvents, SyncSummary } from './events.js';
 import type { AttemptOutcome, Handler } from './handler.js';
 import type { ConcurrencyAdvice, LinkStatus } from './link.js';
+import { checkKind, newItem } from './new-item.js';
 import { RunWaiters } from './run-waiters.js';
 import type { QueueStore } from './store.js';
-import type { EnqueueOptions, ListFilter, NewItem, QueueCounts, QueueItem } from './types.js';
+import type { EnqueueOptions, ListFilter, QueueCounts, QueueItem } from './types.js';
 import { Worker } from './worker.js';
 
 export interface OperationQueueOptions {
@@ -61,8 +61,6 @@ export interface RunHandle<Result = unknown> {
   /** Resolves with the result once the item completes in this process; rejects if it dies. */
   done: Promise<Result>;
 }
-
-const KIND = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** One operation to write down: `enqueueMany`'s entries. */
 type NewEntry = { kind: string; payload: unknown; options?: EnqueueOptions };
@@ -159,7 +157,9 @@ export class OperationQueue extends Emitter<QueueEvents> {
 
   private async insert(entries: readonly NewEntry[]): Promise<Array<{ item: QueueItem; inserted: boolean }>> {
     const nowMs = this.clock.now();
-    const fresh = entries.map((entry) => this.newItem(entry.kind, entry.payload, entry.options ?? {}, nowMs));
+    const fresh = entries.map((entry) =>
+      newItem(entry.kind, entry.payload, entry.options ?? {}, nowMs, this.maxAttempts),
+    );
     const results = await this.store.insert(fresh);
     for (const { item, inserted } of results) if (inserted) this.emit('enqueued', { item });
     this.worker.wake();
@@ -360,44 +360,5 @@ export class OperationQueue extends Emitter<QueueEvents> {
       all.push(...page);
       if (page.length < 1000) return all;
     }
-  }
-
-  private newItem(kind: string, payload: unknown, options: EnqueueOptions, nowMs: number): NewItem {
-    checkKind(kind);
-    let payloadJson: string;
-    try {
-      payloadJson = JSON.stringify(payload ?? null);
-    } catch (error) {
-      throw new InvalidOptionError(
-        `OperationQueue: the payload of a '${kind}' operation must be JSON (${(error as Error).message})`,
-      );
-    }
-    const priority = options.priority ?? 0;
-    if (!Number.isInteger(priority))
-      throw new InvalidOptionError(`OperationQueue: priority must be an integer, got ${priority}`);
-    return {
-      kind,
-      payload,
-      priority,
-      idempotencyKey: options.idempotencyKey ?? uuidV7(nowMs),
-      generatedKey: options.idempotencyKey === undefined,
-      payloadJson,
-      maxAttempts: requireInteger(
-        'OperationQueue',
-        'maxAttempts',
-        options.maxAttempts ?? this.maxAttempts,
-        1,
-      ),
-      nextAttemptAtMs: options.notBefore ?? nowMs,
-      createdAtMs: nowMs,
-    };
-  }
-}
-
-function checkKind(kind: string): void {
-  if (typeof kind !== 'string' || !KIND.test(kind)) {
-    throw new InvalidOptionError(
-      `OperationQueue: kind '${kind}' must be 1–64 letters, digits, '.', '_' or '-'`,
-    );
   }
 }
