@@ -73,3 +73,11 @@ export function printTable(title: string, rows: Measurement[], baseline: Measure
 export function formatRatio(ratio: number): string {
   return `${ratio >= 0.1 ? ratio.toFixed(2) : ratio.toPrecision(2)}×`;
 }
+
+/** What `npm run bench` passes to each suite (bench/run.ts). */
+export interface BenchOptions {
+  /** Shorter runs: fewer rounds, smaller payloads. */
+  quick: boolean;
+  /** How many times bench/upload's reset phase goes over its seeds. */
+  resetRounds: number;
+}

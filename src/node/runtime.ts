@@ -5,7 +5,6 @@ import type { EventSource } from '../core/events.js';
 import { parseBytesPerSecond } from '../core/units.js';
 import { createFetch, type ResilientFetch } from '../http/resilient-fetch.js';
 import { ConnectivityMonitor } from '../network/connectivity-monitor.js';
-import { httpProbe } from '../network/http-probe.js';
 import { QualityMonitor } from '../network/quality-monitor.js';
 import { exponentialBackoff } from '../policy/backoff.js';
 import { PolicyRegistry } from '../policy/registry.js';
@@ -19,6 +18,7 @@ import type { UploadStateStore } from '../transfer/upload-state-store.js';
 import { expandEnv, loadConfig } from './config.js';
 import type { LifelineConfig } from './config-schema.js';
 import { createDurableQueue } from './durable-queue.js';
+import { linkProbe } from './link-probe.js';
 import { SqliteFailureStore } from './sqlite-failure-store.js';
 import { SqliteUploadStateStore } from './sqlite-upload-state-store.js';
 import { ensureDirectory, stateDirectory } from './state-dir.js';
@@ -108,10 +108,18 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
     ...(clock ? { clock } : {}),
     maxConcurrency: config.queue?.concurrency ?? 4,
   });
+  // Built below; the monitor first probes once the agent or a command starts it.
+  const built: { queue?: OperationQueue } = {};
   const connectivity = new ConnectivityMonitor({
-    probe: httpProbe({
+    probe: linkProbe({
       url: linkUrl,
-      ...(byEndpoint ? { isHealthy: (response) => response.status < 500 } : {}),
+      anyAnswer: byEndpoint,
+      ...(config.probe?.url === undefined
+        ? {
+            queuedWork: async (limit) =>
+              (await built.queue?.list({ status: ['pending', 'running'], limit })) ?? [],
+          }
+        : {}),
     }),
     quality,
     ...(config.probe?.intervalMs === undefined
@@ -184,6 +192,7 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
     }
     return headers;
   };
+  built.queue = queue;
   queue.handle('http', httpHandler({ fetch, headersFor }));
 
   const transfer = config.transfer ?? {};

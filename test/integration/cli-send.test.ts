@@ -131,6 +131,22 @@ describe('lifeline send --to', () => {
     expect(server.uploads().map((upload) => upload.filename)).toEqual(['far.txt']);
   }, 30_000);
 
+  it('is sent by the agent to another host (--to) while the configured server is down', async () => {
+    const server = await servers.started({ synchronous: 'normal' });
+    const { cwd, env } = lifelineWorkspace('http://127.0.0.1:9'); // nothing listens there
+    writeFileSync(join(cwd, 'elsewhere.txt'), 'bound for another server\n');
+    const queued = await lifelineAsync(['send', 'elsewhere.txt', '--to', `${server.url}/files/`], {
+      cwd,
+      env,
+    });
+    expect(queued.status, queued.stderr).toBe(0);
+
+    // The configured server does not answer, the upload's does: the link is up, and the upload goes.
+    const agent = await lifelineAsync(['agent', '--once', '--wait', '5s'], { cwd, env });
+    expect(agent.status, agent.stdout + agent.stderr).toBe(0);
+    expect(server.uploads().map((upload) => upload.filename)).toEqual(['elsewhere.txt']);
+  }, 30_000);
+
   it('refuses an endpoint that is not an http(s) URL, before queueing anything', async () => {
     const { cwd, env } = lifelineWorkspace('http://127.0.0.1:9');
     writeFileSync(join(cwd, 'a.txt'), 'a');

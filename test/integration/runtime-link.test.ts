@@ -34,4 +34,33 @@ describe('the runtime shares one view of the link', () => {
     expect(server.uploads()).toHaveLength(1);
     expect(runtime.quality.snapshot().sampleCount).toBe(5);
   });
+
+  it('finds the link up through a server queued work goes to, while the configured server is down', async () => {
+    const server = await servers.started({ synchronous: 'normal' });
+    runtime = await openRuntime(lifelineWorkspace('http://127.0.0.1:9')); // nothing listens there
+    expect(await runtime.connectivity.check()).toBe('offline');
+
+    // `lifeline send --to` another host: its upload must not wait on the configured server.
+    const file = join(tempDir('lifeline-runtime-files-'), 'elsewhere.txt');
+    writeFileSync(file, 'bound for another server\n');
+    await queueUpload(runtime, file, { endpoint: `${server.url}/files/`, priority: 0 });
+    expect(await runtime.connectivity.check()).toBe('online');
+
+    // Once that work is done, the configured server alone judges the link again.
+    await runtime.queue.sync();
+    expect(server.uploads()).toHaveLength(1);
+    expect(await runtime.connectivity.check()).toBe('online'); // one failed probe after online is not enough
+    expect(await runtime.connectivity.check()).toBe('offline');
+  });
+
+  it('judges the link by a configured probe.url alone, wherever queued work goes', async () => {
+    const server = await servers.started({ synchronous: 'normal' });
+    runtime = await openRuntime(
+      lifelineWorkspace('http://127.0.0.1:9', { probe: { url: 'http://127.0.0.1:9/health' } }),
+    );
+    const file = join(tempDir('lifeline-runtime-files-'), 'elsewhere.txt');
+    writeFileSync(file, 'bound for another server\n');
+    await queueUpload(runtime, file, { endpoint: `${server.url}/files/`, priority: 0 });
+    expect(await runtime.connectivity.check()).toBe('offline');
+  });
 });

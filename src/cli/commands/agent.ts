@@ -14,8 +14,9 @@ const HELP = `lifeline agent — run the queue's worker in the foreground
 
 Usage: lifeline agent [--once [--wait 10s]] [--json] [--config <file>]
 
-Sends queued operations whenever the link is up, watching it with probes of the server's /health;
-stops while it is down and starts again as soon as it is back.
+Sends queued operations whenever the link is up, watching it with probes of the server's /health
+(and of the servers queued work goes to: any that answers shows the link up; a probe.url in the config
+is asked alone); stops while it is down and starts again as soon as it is back.
 
   --once            drain what is due now, then exit (exit 1 if operations stay queued or fail)
   --wait <time>     with --once: how long to wait for a link that is down (default 10s)
