@@ -175,7 +175,7 @@ export async function benchUpload({ quick, resetRounds }: BenchOptions): Promise
     // 2. Resets.
     console.log(
       `\nre-sent bytes: every connection reset after Exp(mean ${MEAN_RESET_BYTES / MiB} MiB) client→server bytes,` +
-        ` seeds ${seeds.join(', ')}${resetRounds > 1 ? `, ${resetRounds} rounds` : ''} for each client;` +
+        ` seeds ${seeds.join(', ')}${resetRounds > 1 ? ` (${resetRounds} rounds)` : ''} for each client;` +
         ` ${size / MiB} MB file`,
     );
     console.log(
