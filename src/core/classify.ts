@@ -84,8 +84,11 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
       const entry = CODE_TABLE[code];
       if (entry) return make(entry.kind, withAddress(entry.message, input), input, code);
     }
-    if (isFetchFailed(input))
-      return make('transient', `network error: ${evidence.innerMessage}`, input, evidence.code);
+    if (isFetchFailed(input)) {
+      // fetch never connects to ports the Fetch standard blocks (9, 6000, 10080…): say so, not just "bad port".
+      const blocked = evidence.innerMessage === 'bad port' ? ' (fetch refuses this port; use another)' : '';
+      return make('transient', `network error: ${evidence.innerMessage}${blocked}`, input, evidence.code);
+    }
     // Unknown errors are not retried: retrying hides bugs. Teach classify with a rule instead.
     return make('permanent', evidence.message, input, evidence.code);
   }

@@ -8,7 +8,7 @@ import type { Probe, ProbeContext, ProbeResult } from './probe.js';
  *
  * All run at once under the same signal, and the first that answers ok decides (a primary that hangs
  * until the timeout must not hide a server that answered at once). When none does, the primary's failure
- * says why the link is judged down.
+ * says why the link is judged down, with the others' `detail`s added to its own.
  */
 export function anyOfProbe(primary: Probe, others: () => Probe[] | Promise<Probe[]>): Probe {
   return async (context: ProbeContext): Promise<ProbeResult> => {
@@ -26,7 +26,12 @@ export function anyOfProbe(primary: Probe, others: () => Probe[] | Promise<Probe
           else if (--pending === 0) resolve(undefined);
         });
     });
-    return firstOk ?? asking;
+    if (firstOk) return firstOk;
+    const failed = await Promise.all(answers);
+    const details = failed.map((answer) => answer.detail).filter((detail) => detail !== undefined);
+    return details.length === 0
+      ? (failed[0] as ProbeResult)
+      : { ...failed[0], ok: false, detail: details.join('; ') };
   };
 }
 

@@ -243,12 +243,17 @@ export class ConnectivityMonitor extends Emitter<ConnectivityEvents> {
       this.lastProofMs = atMs;
       this.quality?.record({ ok: true, latencyMs, atMs });
       this.emit('probe', { ok: true, latencyMs, trigger, atMs });
-      this.transition('online', `probe succeeded in ${formatDuration(latencyMs)}`, atMs);
+      this.transition(
+        'online',
+        `probe succeeded in ${formatDuration(latencyMs)}${aside(result.detail)}`,
+        atMs,
+      );
       return;
     }
     this.consecutiveFailures++;
     const why =
-      result.error === undefined ? 'the probe reported failure' : this.classify(result.error).message;
+      (result.error === undefined ? 'the probe reported failure' : this.classify(result.error).message) +
+      aside(result.detail);
     this.quality?.record({ ok: false, atMs });
     this.emit('probe', {
       ok: false,
@@ -363,3 +368,6 @@ function callProbe(probe: Probe, signal: AbortSignal): Promise<ProbeResult> {
     return Promise.reject(error);
   }
 }
+
+/** " — detail", or nothing. */
+const aside = (detail: string | undefined) => (detail ? ` — ${detail}` : '');

@@ -20,6 +20,8 @@ export interface ProbeResult {
   latencyMs?: number;
   /** Why the probe failed; `classify()` turns it into the reason shown in events. */
   error?: unknown;
+  /** A word on who answered (or did not), added to the reason shown: "api.example.com answered". */
+  detail?: string;
 }
 
 /**

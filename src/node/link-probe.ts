@@ -41,7 +41,15 @@ export function linkProbe(options: LinkProbeOptions): Probe {
       let probe = byOrigin.get(origin);
       if (!probe) {
         // The server's root: any answer at all (404 included) shows the link reaches it.
-        probe = httpProbe({ url: `${origin}/`, isHealthy: (response) => response.status < 500 });
+        const ask = httpProbe({ url: `${origin}/`, isHealthy: (response) => response.status < 500 });
+        const host = new URL(origin).host;
+        probe = async (context) => {
+          const result = await ask(context);
+          const detail = result.ok
+            ? `${host} answered, where queued work goes`
+            : `${host}, where queued work goes, did not answer either`;
+          return { ...result, detail };
+        };
         byOrigin.set(origin, probe);
       }
       return probe;

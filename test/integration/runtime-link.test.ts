@@ -32,6 +32,9 @@ describe('the runtime shares one view of the link', () => {
     await queueUpload(runtime, file, { endpoint: runtime.uploadEndpoint, priority: 0 });
     await runtime.queue.sync();
     expect(server.uploads()).toHaveLength(1);
+    await runtime.queue.enqueueMany([
+      { kind: 'http', payload: { method: 'POST', url: 'http://127.0.0.1:8819/x' } },
+    ]);
     expect(runtime.quality.snapshot().sampleCount).toBe(5);
   });
 
@@ -45,12 +48,23 @@ describe('the runtime shares one view of the link', () => {
     writeFileSync(file, 'bound for another server\n');
     await queueUpload(runtime, file, { endpoint: `${server.url}/files/`, priority: 0 });
     expect(await runtime.connectivity.check()).toBe('online');
+    const host = new URL(server.url).host;
+    expect(runtime.connectivity.snapshot().reason).toMatch(
+      new RegExp(`^probe succeeded in .* — ${host} answered, where queued work goes$`),
+    );
 
     // Once that work is done, the configured server alone judges the link again.
     await runtime.queue.sync();
     expect(server.uploads()).toHaveLength(1);
+    await runtime.queue.enqueueMany([
+      { kind: 'http', payload: { method: 'POST', url: 'http://127.0.0.1:8819/x' } },
+    ]);
     expect(await runtime.connectivity.check()).toBe('online'); // one failed probe after online is not enough
     expect(await runtime.connectivity.check()).toBe('offline');
+    // Neither answers: the reason names both.
+    expect(runtime.connectivity.snapshot().reason).toMatch(
+      /^2 probes failed in a row, last: network error: bad port \(fetch refuses this port; use another\) — 127\.0\.0\.1:8819, where queued work goes, did not answer either$/,
+    );
   });
 
   it('judges the link by a configured probe.url alone, wherever queued work goes', async () => {

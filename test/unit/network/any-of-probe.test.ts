@@ -52,6 +52,20 @@ describe('anyOfProbe', () => {
     expect(others.map((o) => o.probe.calls)).toEqual([1, 1]);
   });
 
+  it("adds the others' details to the primary's failure", async () => {
+    const primary = scripted({ ok: false, error: refused });
+    const others = [
+      scripted({ ok: false, error: new Error('timeout'), detail: 'b.example did not answer either' }),
+      scripted({ ok: false, error: new Error('reset'), detail: 'c.example did not answer either' }),
+    ];
+    const result = await anyOfProbe(primary.probe, () => others.map((o) => o.probe))(context);
+    expect(result).toEqual({
+      ok: false,
+      error: refused,
+      detail: 'b.example did not answer either; c.example did not answer either',
+    });
+  });
+
   it('is the primary alone when listing the others fails', async () => {
     const primary = scripted({ ok: true, latencyMs: 5 });
     const result = await anyOfProbe(primary.probe, () => {
