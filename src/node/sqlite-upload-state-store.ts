@@ -1,5 +1,10 @@
 import { join } from 'node:path';
-import type { UploadRecord, UploadStateStore } from '../transfer/upload-state-store.js';
+import type {
+  NotedWait,
+  UploadRecord,
+  UploadStateStore,
+  UploadWait,
+} from '../transfer/upload-state-store.js';
 import { type OpenOptions, openDatabase, type SchemaSpec, type SqliteDatabase } from './sqlite.js';
 import { stateDirectory } from './state-dir.js';
 
@@ -11,6 +16,12 @@ const SCHEMA: SchemaSpec = {
        fingerprint TEXT NOT NULL,
        endpoint TEXT NOT NULL,
        record TEXT NOT NULL,
+       PRIMARY KEY (fingerprint, endpoint)
+     )`,
+    `CREATE TABLE upload_waits (
+       fingerprint TEXT NOT NULL,
+       endpoint TEXT NOT NULL,
+       wait TEXT NOT NULL,
        PRIMARY KEY (fingerprint, endpoint)
      )`,
   ],
@@ -40,6 +51,12 @@ export class SqliteUploadStateStore implements UploadStateStore {
         `UPDATE uploads SET record = json_set(record, '$.sentUpToBytes', ?) WHERE fingerprint = ? AND endpoint = ?`,
       ),
       list: this.db.prepare('SELECT record FROM uploads ORDER BY rowid'),
+      setWait: this.db.prepare(
+        `INSERT INTO upload_waits (fingerprint, endpoint, wait) VALUES (?, ?, ?)
+         ON CONFLICT (fingerprint, endpoint) DO UPDATE SET wait = excluded.wait`,
+      ),
+      clearWait: this.db.prepare('DELETE FROM upload_waits WHERE fingerprint = ? AND endpoint = ?'),
+      waits: this.db.prepare('SELECT fingerprint, endpoint, wait FROM upload_waits'),
     };
   }
 
@@ -58,6 +75,22 @@ export class SqliteUploadStateStore implements UploadStateStore {
 
   async noteSent(fingerprint: string, endpoint: string, sentUpToBytes: number) {
     this.statements.noteSent.run(sentUpToBytes, fingerprint, endpoint);
+  }
+
+  async noteWait(fingerprint: string, endpoint: string, wait: UploadWait | undefined) {
+    if (wait) this.statements.setWait.run(fingerprint, endpoint, JSON.stringify(wait));
+    else this.statements.clearWait.run(fingerprint, endpoint);
+  }
+
+  async waits() {
+    const rows = this.statements.waits.all() as Array<{
+      fingerprint: string;
+      endpoint: string;
+      wait: string;
+    }>;
+    return rows.map(
+      ({ fingerprint, endpoint, wait }) => ({ ...JSON.parse(wait), fingerprint, endpoint }) as NotedWait,
+    );
   }
 
   async list() {

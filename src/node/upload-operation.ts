@@ -10,7 +10,7 @@ import type { LinkHistory } from '../transfer/link-history.js';
 import { ResumableUpload, type ResumableUploadOptions } from '../transfer/resumable-upload.js';
 import type { TusTransport } from '../transfer/tus-transport.js';
 import type { UploadResult } from '../transfer/upload-events.js';
-import type { UploadStateStore } from '../transfer/upload-state-store.js';
+import type { UploadStateStore, UploadWait } from '../transfer/upload-state-store.js';
 import { FileSource } from './file-source.js';
 
 /** The `upload` operation: a file to send to a tus endpoint. Plain JSON, kept in the queue. */
@@ -102,6 +102,7 @@ export function uploadHandler(options: {
     // A signal that aborted while the file was being opened stops the upload at once, too.
     const detach = onAbort(signal, () => void upload.abort());
     const stopNoting = noteSentNowAndThen(upload, options.stateStore, source.fingerprint, upload.endpoint);
+    const stopWaits = noteWaits(upload, options.stateStore, source.fingerprint, upload.endpoint);
     events.started({ item, upload });
     let completed = false;
     try {
@@ -111,6 +112,7 @@ export function uploadHandler(options: {
     } finally {
       detach();
       stopNoting();
+      stopWaits();
       await source.close();
       events.ended({ item, upload, completed });
     }
@@ -147,4 +149,39 @@ function noteSentNowAndThen(
     notedAtMs = Date.now();
     store.noteSent(fingerprint, endpoint, sentUpToBytes).catch(() => {});
   });
+}
+
+/**
+ * Notes on the store what the upload waits for while no byte moves — the link, or its next try after a
+ * failure — and clears the note when bytes move again or the run ends, so `lifeline uploads` in another
+ * process says why a running upload stands still. A note that fails is skipped, as above.
+ */
+function noteWaits(
+  upload: ResumableUpload,
+  store: UploadStateStore,
+  fingerprint: string,
+  endpoint: string,
+): () => void {
+  if (!store.noteWait) return () => {};
+  let retries = 0;
+  let waiting = false;
+  const note = (wait: UploadWait | undefined) => {
+    waiting = wait !== undefined;
+    store.noteWait?.(fingerprint, endpoint, wait).catch(() => {});
+  };
+  const stops = [
+    upload.on('retry', ({ delayMs, failure }) => {
+      retries++;
+      const nowMs = Date.now();
+      note({ for: 'retry', sinceMs: nowMs, retryAtMs: nowMs + delayMs, retries, reason: failure.message });
+    }),
+    upload.on('waitingForLink', () => note({ for: 'link', sinceMs: Date.now(), retries })),
+    upload.on('progress', () => {
+      if (waiting) note(undefined);
+    }),
+  ];
+  return () => {
+    for (const stop of stops) stop();
+    if (waiting) note(undefined);
+  };
 }

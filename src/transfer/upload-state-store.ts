@@ -25,6 +25,27 @@ export interface UploadRecord {
   updatedAtMs: number;
 }
 
+/**
+ * What a running upload waits for while no byte moves, for `lifeline uploads` in another process: the
+ * link, or the next try after a failure. Kept beside the records, not in them: an upload whose creation
+ * fails has no record yet, and waits all the same.
+ */
+export interface UploadWait {
+  /** `link`: the link is down; `retry`: a failed request is tried again at `retryAtMs`. */
+  for: 'link' | 'retry';
+  sinceMs: number;
+  retryAtMs?: number;
+  /** Retries in this run so far. */
+  retries: number;
+  /** What failed, as classify() words it (a retry). */
+  reason?: string;
+}
+
+export interface NotedWait extends UploadWait {
+  fingerprint: string;
+  endpoint: string;
+}
+
 export interface UploadStateStore {
   get(fingerprint: string, endpoint: string): Promise<UploadRecord | undefined>;
   /** Adds or replaces the record for (fingerprint, endpoint). */
@@ -32,12 +53,20 @@ export interface UploadStateStore {
   remove(fingerprint: string, endpoint: string): Promise<void>;
   /** Notes how far the bytes sent reach, on the record if there is one (nothing otherwise). */
   noteSent(fingerprint: string, endpoint: string, sentUpToBytes: number): Promise<void>;
+  /**
+   * Notes what the upload of (fingerprint, endpoint) waits for; `undefined`: it waits no more. Optional
+   * (both or neither): a store without it only leaves `lifeline uploads` unable to say why no byte moves.
+   */
+  noteWait?(fingerprint: string, endpoint: string, wait: UploadWait | undefined): Promise<void>;
+  /** Every wait noted and not yet cleared. */
+  waits?(): Promise<NotedWait[]>;
   list(): Promise<UploadRecord[]>;
   close?(): Promise<void>;
 }
 
 export class MemoryUploadStateStore implements UploadStateStore {
   private readonly records = new Map<string, UploadRecord>();
+  private readonly noted = new Map<string, NotedWait>();
 
   async get(fingerprint: string, endpoint: string) {
     const record = this.records.get(key(fingerprint, endpoint));
@@ -55,6 +84,15 @@ export class MemoryUploadStateStore implements UploadStateStore {
   async noteSent(fingerprint: string, endpoint: string, sentUpToBytes: number) {
     const record = this.records.get(key(fingerprint, endpoint));
     if (record) record.sentUpToBytes = sentUpToBytes;
+  }
+
+  async noteWait(fingerprint: string, endpoint: string, wait: UploadWait | undefined) {
+    if (wait) this.noted.set(key(fingerprint, endpoint), { ...wait, fingerprint, endpoint });
+    else this.noted.delete(key(fingerprint, endpoint));
+  }
+
+  async waits() {
+    return [...this.noted.values()].map((wait) => ({ ...wait }));
   }
 
   async list() {

@@ -55,6 +55,32 @@ export function describeUploadStateStore(
       expect(await store.get('a', 'http://h/files/')).toEqual(record('a', 'http://h/files/', 700));
     });
 
+    it('notes what an upload waits for, with or without a record, until cleared', async () => {
+      const { store } = open();
+      if (!store.noteWait || !store.waits) throw new Error('both stores of lifeline note waits');
+      const link = { for: 'link', sinceMs: 1000, retries: 0 } as const;
+      const retry = {
+        for: 'retry',
+        sinceMs: 2000,
+        retryAtMs: 3000,
+        retries: 2,
+        reason: 'connection refused',
+      } as const;
+      await store.noteWait('a', 'http://h/files/', link); // no record yet: an upload whose creation waits
+      await store.noteWait('b', 'http://h/files/', link);
+      await store.noteWait('a', 'http://h/files/', retry); // replaces a's
+      expect(await store.waits()).toEqual(
+        expect.arrayContaining([
+          { ...retry, fingerprint: 'a', endpoint: 'http://h/files/' },
+          { ...link, fingerprint: 'b', endpoint: 'http://h/files/' },
+        ]),
+      );
+      expect(await store.waits()).toHaveLength(2);
+      await store.noteWait('a', 'http://h/files/', undefined);
+      expect(await store.waits()).toEqual([{ ...link, fingerprint: 'b', endpoint: 'http://h/files/' }]);
+      expect(await store.list()).toEqual([]); // a wait is no record
+    });
+
     it('keeps records across a reopen, when it persists', async () => {
       const { store, reopen } = open();
       if (!reopen) return;

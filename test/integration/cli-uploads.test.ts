@@ -17,6 +17,7 @@ interface Row {
   acknowledgedBytes: number;
   sentUpToBytes: number;
   percent: number;
+  waiting?: { for: string; retries: number; retryAtMs?: number; reason?: string };
   reason?: string;
 }
 
@@ -106,4 +107,36 @@ describe('lifeline uploads', () => {
       await sender.exited;
     }
   }, 60_000);
+
+  it('says why a running upload stands still: its next try, after what failed', async () => {
+    const server = await servers.started({ synchronous: 'normal' }); // the agent's server: the link is up
+    const { cwd, env } = lifelineWorkspace(server.url);
+    const run = (...args: string[]) => lifelineAsync(args, { cwd, env });
+    writeFileSync(join(cwd, 'far.bin'), Buffer.alloc(1000, 1));
+    // Nothing listens at the upload's own server: the agent's run retries it, 1–30 s apart.
+    expect((await run('send', 'far.bin', '--to', 'http://127.0.0.1:9/files/')).status).toBe(0);
+    const agent = startLifeline(['agent'], { cwd, env });
+    try {
+      let row: Row | undefined;
+      await untilAsync(
+        async () => {
+          [row] = JSON.parse((await run('uploads', '--json')).stdout) as Row[];
+          return row?.waiting !== undefined;
+        },
+        20_000,
+        'lifeline uploads to say what the running upload waits for',
+      );
+      expect(row).toMatchObject({
+        status: 'running',
+        waiting: { for: 'retry', reason: expect.stringContaining('connection refused') },
+      });
+      expect(row?.waiting?.retries).toBeGreaterThanOrEqual(1);
+      expect((await run('uploads')).stdout).toMatch(
+        /#1\s+far\.bin\s+running\s+.*retry \d+( at \d\d:\d\d:\d\d)?, after: connection refused \(127\.0\.0\.1:9\)/,
+      );
+    } finally {
+      agent.child.kill('SIGKILL');
+      await agent.exited;
+    }
+  }, 40_000);
 });

@@ -4,9 +4,10 @@ import { formatBytes } from '../../core/units.js';
 import { FileSource } from '../../node/file-source.js';
 import type { UploadOperation } from '../../node/upload-operation.js';
 import type { QueueItem } from '../../queue/types.js';
+import type { NotedWait, UploadRecord, UploadWait } from '../../transfer/upload-state-store.js';
 import { COMMON_OPTIONS, type Command, EXIT, withRuntime } from '../command.js';
 import { endedHolder, endedHolderText } from '../describe-item.js';
-import { type Output, paint, table } from '../output.js';
+import { clockTime, type Output, paint, table } from '../output.js';
 import { ago, fromNow } from '../time-text.js';
 
 const HELP = `lifeline uploads — what is being uploaded, how far it got, and what failed and why
@@ -37,7 +38,10 @@ export const uploadsCommand: Command = {
         limit: values.all ? 1000 : 10,
       });
       const records = await runtime.uploadState.list();
-      const rows = await Promise.all([...active, ...completed].map(async (item) => describe(item, records)));
+      const waits = (await runtime.uploadState.waits?.()) ?? [];
+      const rows = await Promise.all(
+        [...active, ...completed].map(async (item) => describe(item, records, waits)),
+      );
       if (values.json) {
         output.json(rows);
         return EXIT.ok;
@@ -90,13 +94,28 @@ interface UploadRow {
   maxAttempts: number;
   nextAttemptAtMs: number;
   createdAtMs: number;
+  /** What a running upload waits for while no byte moves. */
+  waiting?: UploadWait;
   reason?: string;
 }
 
-async function describe(
-  item: QueueItem,
-  records: Awaited<ReturnType<import('../../transfer/upload-state-store.js').UploadStateStore['list']>>,
-): Promise<UploadRow> {
+/** "waiting for the link since 12:03:01", "retry 2 at 12:03:07, after: connection refused (…)". */
+function waitText(wait: UploadWait, nowMs = Date.now()): string {
+  if (wait.for === 'link') return `waiting for the link since ${clockTime(new Date(wait.sinceMs))}`;
+  const when =
+    wait.retryAtMs !== undefined && wait.retryAtMs > nowMs
+      ? ` at ${clockTime(new Date(wait.retryAtMs))}`
+      : '';
+  return `retry ${wait.retries}${when}, after: ${wait.reason ?? 'a failure'}`;
+}
+
+/** A noted wait without the keys it was found by. */
+function waitFields(noted: NotedWait): UploadWait {
+  const { fingerprint, endpoint, ...wait } = noted;
+  return wait;
+}
+
+async function describe(item: QueueItem, records: UploadRecord[], waits: NotedWait[]): Promise<UploadRow> {
   const operation = item.payload as UploadOperation;
   const source = await FileSource.open(operation.path).catch(() => undefined);
   await source?.close();
@@ -106,11 +125,12 @@ async function describe(
     : undefined;
   const acknowledgedBytes = item.status === 'completed' ? (size ?? 0) : (record?.offset ?? 0);
   const endedPid = endedHolder(item);
+  const sending = item.status === 'running' && endedPid === undefined;
+  const wait = sending
+    ? waits.find((w) => source && w.fingerprint === source.fingerprint && w.endpoint === operation.endpoint)
+    : undefined;
   // Only a running upload is still sending: a stopped one's last note may be bytes the server never got.
-  const sentUpToBytes =
-    item.status === 'running' && endedPid === undefined
-      ? Math.max(acknowledgedBytes, record?.sentUpToBytes ?? 0)
-      : acknowledgedBytes;
+  const sentUpToBytes = sending ? Math.max(acknowledgedBytes, record?.sentUpToBytes ?? 0) : acknowledgedBytes;
   // A sent file deleted since is no problem; one still to send is.
   const reason =
     item.status === 'dead'
@@ -119,7 +139,9 @@ async function describe(
         ? undefined
         : endedPid !== undefined
           ? endedHolderText(endedPid)
-          : (item.lastError?.message ?? (source ? undefined : 'the file is gone'));
+          : wait
+            ? waitText(wait)
+            : (item.lastError?.message ?? (source ? undefined : 'the file is gone'));
   return {
     id: item.id,
     file: basename(operation.path),
@@ -127,6 +149,7 @@ async function describe(
     endpoint: operation.endpoint,
     status: item.status,
     ...(endedPid === undefined ? {} : { endedHolderPid: endedPid }),
+    ...(wait ? { waiting: waitFields(wait) } : {}),
     size,
     acknowledgedBytes,
     sentUpToBytes,

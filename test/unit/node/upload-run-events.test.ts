@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type UploadRunEvents, uploadHandler, uploadOperation } from '../../../src/node/upload-operation.js';
 import type { HandlerContext } from '../../../src/queue/handler.js';
 import type { QueueItem } from '../../../src/queue/types.js';
+import type { ResumableUploadOptions } from '../../../src/transfer/resumable-upload.js';
 import { MemoryUploadStateStore } from '../../../src/transfer/upload-state-store.js';
 import { MemoryTusServer } from '../transfer/memory-tus.js';
 
@@ -14,15 +15,17 @@ afterEach(() => {
 });
 
 /** The upload handler of a queue, on a file of `size` bytes, with its run events recorded. */
-function setup(size: number) {
+function setup(size: number, connectivity?: ResumableUploadOptions['connectivity']) {
   const dir = mkdtempSync(join(tmpdir(), 'lifeline-run-events-'));
   dirs.push(dir);
   const path = join(dir, 'data.bin');
   writeFileSync(path, Buffer.alloc(size, 7));
   const server = new MemoryTusServer();
+  const stateStore = new MemoryUploadStateStore();
   const { handler, events } = uploadHandler({
-    stateStore: new MemoryUploadStateStore(),
+    stateStore,
     transport: server.transport,
+    ...(connectivity ? { connectivity } : {}),
   });
   const seen: Array<{ event: keyof UploadRunEvents; completed?: boolean }> = [];
   events.on('started', () => seen.push({ event: 'started' }));
@@ -35,7 +38,7 @@ function setup(size: number) {
     attempt: 1,
     signal: new AbortController().signal,
   };
-  return { server, run: async () => handler(operation, context), seen };
+  return { server, stateStore, run: async () => handler(operation, context), seen };
 }
 
 describe('the upload handler tells views when a run ends', () => {
@@ -50,5 +53,33 @@ describe('the upload handler tells views when a run ends', () => {
     server.fail({ type: 'status', status: 403, body: 'forbidden' });
     await expect(run()).rejects.toThrow();
     expect(seen).toEqual([{ event: 'started' }, { event: 'ended', completed: false }]);
+  });
+});
+
+describe('the upload handler notes what a running upload waits for', () => {
+  it('notes a wait for the link while it is down, and clears it once bytes move', async () => {
+    let goOnline: () => void = () => {};
+    const link = {
+      state: 'offline',
+      waitForOnline: () =>
+        new Promise<void>((resolve) => {
+          goOnline = () => {
+            link.state = 'online';
+            resolve();
+          };
+        }),
+    };
+    const { run, stateStore, server } = setup(10_000, link);
+    const running = run();
+    // The file is opened and hashed first; then the gate finds the link down.
+    await vi.waitFor(async () =>
+      expect(await stateStore.waits()).toEqual([
+        expect.objectContaining({ for: 'link', retries: 0, endpoint: 'http://tus.test/files/' }),
+      ]),
+    );
+    goOnline();
+    await running;
+    expect(server.uploads.size).toBe(1);
+    expect(await stateStore.waits()).toEqual([]);
   });
 });
