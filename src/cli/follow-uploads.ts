@@ -50,7 +50,9 @@ export function followUploads(runtime: Runtime, output: Output, json: boolean): 
         if (json || !progress) return;
         // How far the bytes sent reach: on a slow link one chunk is acknowledged only after minutes.
         const share = progress.totalBytes === 0 ? 1 : progress.sentUpToBytes / progress.totalBytes;
-        const eta = progress.etaMs === undefined ? '' : `  ETA ${formatDuration(progress.etaMs)}`;
+        // Every byte sent: the wait is the server's answer, no ETA ("ETA 0ms") to show.
+        const allSent = progress.sentUpToBytes >= progress.totalBytes;
+        const eta = progress.etaMs === undefined || allSent ? '' : `  ETA ${formatDuration(progress.etaMs)}`;
         const figures =
           `${bar(share)} ${String(Math.floor(share * 100)).padStart(3)}%  ` +
           `${formatBytes(progress.sentUpToBytes)} / ${formatBytes(progress.totalBytes)}  ` +

@@ -2,6 +2,7 @@ import { type Classifier, classify as defaultClassify } from '../core/classify.j
 import { type Clock, realClock } from '../core/clock.js';
 import { CircuitOpenError } from '../core/errors.js';
 import type { Failure } from '../core/failure.js';
+import { formatDuration, plural } from '../core/format.js';
 import { requireInteger, requireNumber } from '../core/validate.js';
 import { CountWindow, type OutcomeWindow, TimeWindow } from './breaker-window.js';
 import type { BaseContext } from './context.js';
@@ -236,7 +237,7 @@ export class CircuitBreaker extends LayeredPolicy<CircuitBreakerEvents> {
       if (++this.probeSuccesses >= this.successesToClose) {
         this.opensInARow = 0;
         this.currentResetMs = this.baseResetMs;
-        this.transition('closed', `${this.probeSuccesses} trial call(s) succeeded`);
+        this.transition('closed', `${plural(this.probeSuccesses, 'trial call')} succeeded`);
       }
       return;
     }
@@ -289,7 +290,7 @@ export class CircuitBreaker extends LayeredPolicy<CircuitBreakerEvents> {
     if (this.current === 'open' && this.clock.now() >= this.openUntilMs) {
       this.transition(
         'half-open',
-        `reset timeout of ${this.currentResetMs}ms elapsed; trying again`,
+        `reset timeout of ${formatDuration(this.currentResetMs)} elapsed; trying again`,
         this.reasonText,
       );
     }

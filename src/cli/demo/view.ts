@@ -35,7 +35,8 @@ export class DemoView {
       `  quality  ${quality.level} · score ${Math.round(quality.score * 100)}%${quality.latencyMs === undefined ? '' : ` · ${Math.round(quality.latencyMs)}ms`} · loss ${(quality.lossRate * 100).toFixed(1)}%`,
       `  breaker  ${breakerText}`,
       `  queue    pending ${queue.pending} · running ${queue.running} · completed ${queue.completed} · dead ${queue.dead}${queue.paused ? ' · paused' : ''}`,
-      `  server   ${server.operationCount} operations applied · ${server.uploads().length} files received · ${this.rig.proxy.counters.resetsInjected} resets injected`,
+      `  server   ${plural(server.operationCount, 'operation')} applied · ${plural(server.uploads().length, 'file')} received · ` +
+        `${plural(this.rig.proxy.counters.resetsInjected, 'reset')} injected`,
     ];
     for (const upload of this.tally.uploads.values()) {
       const share = upload.sizeBytes === 0 ? 1 : upload.ackBytes / upload.sizeBytes;

@@ -40,6 +40,7 @@ describe('followUploads on a terminal', () => {
       endpoint: 'http://tus.test/files/',
       transport: server.transport,
       chunkSizeBytes: 64 * 1024,
+      bytesPerSecond: 256 * 1024, // a rate the meter can measure on the fake clock
       backoff: constantBackoff(30_000),
       clock,
     });
@@ -57,13 +58,17 @@ describe('followUploads on a terminal', () => {
     const done = upload.start();
     const bars = () => written.filter((line) => line.startsWith('#3 a.bin  ['));
     while (!written.some((line) => line.includes('503'))) await clock.advance(1);
-    expect(bars()[0]).toMatch(/ B\/s$/); // the rate, while bytes moved
+    expect(bars()[0]).toMatch(/\d [KM]?B\/s {2}ETA \d+ms$/); // the rate and the time left, while bytes moved
     const waiting = bars().at(-1) ?? '';
     expect(waiting).toMatch(/retrying at \d\d:\d\d:\d\d {2}retries \d$/);
     expect(waiting).not.toMatch(/B\/s/);
     await clock.runAll();
     await done;
     expect(written.at(-1)).toMatch(/^✓ #3 a\.bin {2}256\.0 KB in /);
+    // Once every byte is sent, the bar gives no ETA ("ETA 0ms" was drawn before).
+    const full = bars().filter((line) => line.includes('100%'));
+    expect(full.length).toBeGreaterThan(0);
+    for (const line of full) expect(line).not.toContain('ETA');
     view.stop();
   });
 });
