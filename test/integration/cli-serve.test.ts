@@ -79,7 +79,10 @@ describe('lifeline serve', () => {
 
     command.child.kill('SIGINT');
     expect(await command.exited).toBe(0);
-    expect(events(command).at(-1)).toMatchObject({ event: 'closed', operations: 1 });
+    expect(events(command).slice(-2)).toMatchObject([
+      { event: 'stopping' },
+      { event: 'closed', operations: 1 },
+    ]);
   });
 
   it('prints where it listens and where data lands, then a line per operation; --quiet drops those', async () => {
@@ -103,7 +106,10 @@ describe('lifeline serve', () => {
     expect(reported).toEqual(['#1 reading  key r-1', '#1 reading  key r-1 replayed', '#2 ping  no key']);
     command.child.kill('SIGTERM');
     expect(await command.exited).toBe(0);
-    expect(command.lines.at(-1)).toBe(`stopped; 2 operations in ${join(cwd, 'lifeline-data', 'server.db')}`);
+    expect(command.lines.slice(-2)).toEqual([
+      'stopping: letting requests in flight finish…',
+      `stopped; 2 operations in ${join(cwd, 'lifeline-data', 'server.db')}`,
+    ]);
 
     running = startLifeline(['serve', '--port', '0', '--quiet', '--data', join(cwd, 'lifeline-data')]);
     const quiet = running;

@@ -123,6 +123,9 @@ export const serveCommand: Command = {
       );
       return EXIT.failed;
     }
+    // Uploads in flight keep their connections until they end or time out: say why the stop takes a while.
+    if (json) output.json({ event: 'stopping', at: new Date().toISOString() });
+    else output.line('stopping: letting requests in flight finish…');
     const { operations, uploads } = await server.stop();
     if (json) output.json({ event: 'closed', at: new Date().toISOString(), operations, uploads });
     else output.line(`stopped; ${plural(operations, 'operation')} in ${server.info.databasePath}`);
