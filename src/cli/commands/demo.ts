@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { formatBytes } from '../../core/units.js';
 import { uploadOperation } from '../../node/upload-operation.js';
 import { httpOperation } from '../../queue/http-operation.js';
 import { type Command, EXIT } from '../command.js';
@@ -17,7 +18,8 @@ Usage: lifeline demo [--quick] [--json]
 
 Starts lifeline's server, a chaos proxy in front of it, and the agent (queue and uploads) — the real
 components, on this machine, in a temporary directory — then plays a story of about 45 seconds: a healthy
-link; 30% of connections reset; a total outage while work keeps being queued; 429s with Retry-After;
+link; connections reset (30% of replies lost, every upload cut after 6 MB and resumed from the server's
+offset); a total outage while work keeps being queued; 429s with Retry-After;
 recovery. It ends with a report: operations delivered and duplicates at the server (must be zero), bytes
 re-sent against the bytes of the files, time from recovery to drain, and the breaker's transitions.
 
@@ -38,7 +40,8 @@ export const demoCommand: Command = {
     });
     const quick = values.quick === true;
     const json = values.json === true;
-    const rig = await startRig({ fileCount: 3, fileBytes: (quick ? 4 : 24) * 1024 * 1024, seed: 42 });
+    const MiB = 1024 * 1024;
+    const rig = await startRig({ fileCount: 3, fileBytes: (quick ? 4 : 24) * MiB, seed: 42 });
     const tally = new Tally(rig);
     const view = new DemoView(output, rig, tally);
     const interrupted = interruption();
@@ -49,7 +52,7 @@ export const demoCommand: Command = {
     follow(rig, say, output);
     rig.runtime.connectivity.start();
     rig.runtime.queue.start();
-    const phases = story(quick ? 0.35 : 1);
+    const phases = story(quick ? 0.35 : 1, (quick ? 1.5 : 6) * MiB);
     let outageMs = 0;
     try {
       for (const [index, phase] of phases.entries()) {
@@ -142,6 +145,17 @@ function follow(
       `uploaded ${(item.payload as { path: string }).path.split('/').pop()}${resumedFromOffset > 0 ? ' (resumed)' : ''}`,
       { id: item.id },
     );
+  });
+  // A cut connection: the upload asks the server how far it got and goes on from there.
+  rig.runtime.uploads.on('started', ({ item, upload }) => {
+    const name = (item.payload as { path: string }).path.split('/').pop();
+    upload.on('resumed', ({ offset, reason }) => {
+      if (reason !== 'retry') return;
+      say('resumed', `${name}: connection lost; resuming at ${formatBytes(offset)}, the server's offset`, {
+        id: item.id,
+        offset,
+      });
+    });
   });
   // Without a line of its own, the act of 429s looks stalled: nothing moves because lifeline waits as asked.
   rig.server.on('pushback', ({ status, retryAfterSeconds }) =>

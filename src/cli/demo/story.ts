@@ -12,8 +12,10 @@ export interface Phase {
 }
 
 /** The story: a healthy link; 30% of connections reset; a total outage; 429s with Retry-After; recovery. */
-export function story(scale: number): Phase[] {
+/** `cutUploadsAfterBytes`: in the flaky act, every upload connection is reset after this many bytes. */
+export function story(scale: number, cutUploadsAfterBytes: number): Phase[] {
   const ms = (seconds: number) => Math.round(seconds * 1000 * scale);
+  const cutText = `${Math.round((cutUploadsAfterBytes / 1024 / 1024) * 10) / 10} MB`;
   return [
     {
       name: 'healthy',
@@ -24,7 +26,7 @@ export function story(scale: number): Phase[] {
     },
     {
       name: 'flaky',
-      caption: '30% of connections reset — replies lost after the server applied them, uploads cut mid-chunk',
+      caption: `connections reset — 30% of replies lost after the server applied them, and every upload cut after ${cutText}`,
       durationMs: ms(14),
       file: 1,
       enter: async ({ proxy }) => {
@@ -38,8 +40,7 @@ export function story(scale: number): Phase[] {
         proxy.addToxic({
           name: 'cut-uploads',
           type: 'reset',
-          probability: 0.3,
-          afterBytes: 3 * 1024 * 1024,
+          afterBytes: cutUploadsAfterBytes,
           direction: 'upstream',
         });
       },
