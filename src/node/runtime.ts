@@ -229,7 +229,8 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
     ...(transfer.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: transfer.stallTimeoutMs }),
     ...(transfer.chunkSizeBytes === undefined ? {} : { chunkSizeBytes: transfer.chunkSizeBytes }),
   });
-  queue.handle('upload', uploads.handler);
+  // An upload may take hours on a slow link: small operations keep a slot beside it.
+  queue.handle('upload', uploads.handler, { background: true });
   queue.on('dead', ({ item, reason, error }) =>
     failureLog.record(
       {

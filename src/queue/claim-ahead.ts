@@ -43,6 +43,12 @@ export class ClaimAhead {
     return this.waiting.shift();
   }
 
+  /** The first item claimed ahead that passes `test`, taken out of turn. */
+  takeFirst(test: (item: QueueItem) => boolean): QueueItem | undefined {
+    const index = this.waiting.findIndex(test);
+    return index < 0 ? undefined : this.waiting.splice(index, 1)[0];
+  }
+
   keep(items: readonly QueueItem[]): void {
     this.waiting.push(...items);
   }

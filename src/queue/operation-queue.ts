@@ -76,6 +76,7 @@ export class OperationQueue extends Emitter<QueueEvents> {
   private readonly store: QueueStore;
   private readonly clock: Clock;
   private readonly handlers = new Map<string, Handler>();
+  private readonly backgroundKinds = new Set<string>();
   private readonly worker: Worker;
   private readonly waiters = new RunWaiters();
   private readonly link: LinkStatus | undefined;
@@ -112,6 +113,7 @@ export class OperationQueue extends Emitter<QueueEvents> {
       link: this.link,
       advice: options.quality,
       handlers: this.handlers,
+      backgroundKinds: this.backgroundKinds,
       emit: (name, event) => {
         this.waiters.observe(name, event);
         this.emit(name, event);
@@ -121,12 +123,21 @@ export class OperationQueue extends Emitter<QueueEvents> {
     });
   }
 
-  /** Registers what an operation of `kind` does. The handler should send `context.idempotencyKey`. */
-  handle<Payload = unknown, Result = unknown>(kind: string, handler: Handler<Payload, Result>): this {
+  /**
+   * Registers what an operation of `kind` does. The handler should send `context.idempotencyKey`.
+   * `background`: its items are long transfers (uploads) that never hold every slot — beside them, one
+   * item of another kind may always run, even when the link's quality advises a single slot.
+   */
+  handle<Payload = unknown, Result = unknown>(
+    kind: string,
+    handler: Handler<Payload, Result>,
+    options: { background?: boolean } = {},
+  ): this {
     checkKind(kind);
     if (this.handlers.has(kind))
       throw new InvalidOptionError(`OperationQueue: kind '${kind}' already has a handler`);
     this.handlers.set(kind, handler as Handler);
+    if (options.background) this.backgroundKinds.add(kind);
     this.worker.wake();
     return this;
   }

@@ -1,35 +1,15 @@
-import type { Classifier } from '../core/classify.js';
-import type { Clock, Timer } from '../core/clock.js';
-import type { Backoff } from '../policy/backoff.js';
+import type { Timer } from '../core/clock.js';
+import { foregroundKinds } from './background-lane.js';
 import { ClaimAhead } from './claim-ahead.js';
-import type { QueueEvents } from './events.js';
 import type { AttemptOutcome, Handler } from './handler.js';
-import type { ConcurrencyAdvice, LinkStatus } from './link.js';
 import { decideOutcome } from './outcome.js';
 import { writeOutcome } from './outcome-write.js';
-import type { ClaimRequest, QueueStore } from './store.js';
+import type { ClaimRequest } from './store.js';
 import { storedResult } from './stored-result.js';
 import type { QueueItem } from './types.js';
+import type { WorkerSettings } from './worker-settings.js';
 
-export interface WorkerSettings {
-  store: QueueStore;
-  clock: Clock;
-  classify: Classifier;
-  backoff: Backoff;
-  owner: string;
-  leaseMs: number;
-  pollIntervalMs: number;
-  maxConcurrency: number;
-  isOwnerAlive: (owner: string) => boolean;
-  recoverIntervalMs: number;
-  link: LinkStatus | undefined;
-  advice: ConcurrencyAdvice | undefined;
-  handlers: ReadonlyMap<string, Handler>;
-  emit: <K extends keyof QueueEvents>(name: K, event: QueueEvents[K]) => void;
-  isPaused: () => boolean;
-  /** Re-reads the paused flag from the store (another process may have paused the queue). */
-  refreshPaused: () => Promise<boolean>;
-}
+export type { WorkerSettings };
 
 interface InFlight {
   item: QueueItem;
@@ -132,6 +112,17 @@ export class Worker {
     return item ? this.execute(item, false, true) : undefined;
   }
 
+  /** One item of another kind beside running background items, when they hold every slot. */
+  private async startBesideBackground(): Promise<void> {
+    const running = [...this.inFlight.values()].filter((entry) => !entry.settling).map((entry) => entry.item);
+    const kinds = foregroundKinds(running, this.settings.handlers, this.settings.backgroundKinds);
+    if (!kinds) return;
+    const ahead = this.ahead.takeFirst((item) => kinds.includes(item.kind));
+    if (ahead) return void this.execute(ahead, true);
+    const [item] = await this.claim({ limit: 1, startNow: 1, kinds });
+    if (item) void this.execute(item);
+  }
+
   /** Slots taken by handlers still running. */
   private get busy(): number {
     return this.inFlight.size - this.settlingCount;
@@ -144,17 +135,12 @@ export class Worker {
 
   /** A claim for this worker: its owner, lease, kinds and clock fill in the rest of the request. */
   private claim(
-    options: Pick<ClaimRequest, 'limit' | 'id' | 'ignoreSchedule' | 'startNow'>,
+    options: Pick<ClaimRequest, 'limit' | 'id' | 'ignoreSchedule' | 'startNow'> & { kinds?: string[] },
   ): Promise<QueueItem[]> {
     const { store, clock, owner, leaseMs, handlers } = this.settings;
     const nowMs = clock.now();
-    return store.claim({
-      nowMs,
-      owner,
-      leaseUntilMs: nowMs + leaseMs,
-      kinds: [...handlers.keys()],
-      ...options,
-    });
+    const { kinds = [...handlers.keys()], ...rest } = options;
+    return store.claim({ nowMs, owner, leaseUntilMs: nowMs + leaseMs, kinds, ...rest });
   }
 
   private async loop(): Promise<void> {
@@ -181,7 +167,7 @@ export class Worker {
             this.ahead.keep(items.slice(capacity));
             if (items.length === limit) continue;
           }
-        }
+        } else if (this.busy < this.settings.maxConcurrency) await this.startBesideBackground();
         await this.waitForWake(await this.idleMs());
       } catch (error) {
         this.settings.emit('error', { error });
