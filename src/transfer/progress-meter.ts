@@ -7,6 +7,12 @@ const EVERY_MS = 250;
 export class ProgressMeter {
   private last: { atMs: number; sent: number; bytesPerSecond: number };
   private measured = false;
+  /**
+   * The rate counts from the first bytes that go out, not from the start: those leave at once, as one
+   * slice, before any limit paces the rest, and a first reading that counted them showed 326 KB/s under
+   * a 256 KB/s limit.
+   */
+  private awaitingFirstBytes = true;
 
   constructor(
     private readonly clock: Clock,
@@ -22,6 +28,7 @@ export class ProgressMeter {
   restart(sent: number): void {
     this.last = { atMs: this.clock.now(), sent, bytesPerSecond: this.last.bytesPerSecond };
     this.measured = false;
+    this.awaitingFirstBytes = true;
   }
 
   /** The event to emit now, or undefined when the last one was too recent (unless `force`). */
@@ -32,6 +39,12 @@ export class ProgressMeter {
     force: boolean,
   ): UploadEvents['progress'] | undefined {
     const nowMs = this.clock.now();
+    if (this.awaitingFirstBytes && sent > this.last.sent) {
+      this.awaitingFirstBytes = false;
+      // Bytes that went out at once: the rate starts from them. (A first call that comes late already
+      // spans a real interval.)
+      if (nowMs - this.last.atMs < EVERY_MS) this.last = { ...this.last, atMs: nowMs, sent };
+    }
     const last = this.last;
     if (!force && nowMs - last.atMs < EVERY_MS) return undefined;
     const elapsedS = (nowMs - last.atMs) / 1000;

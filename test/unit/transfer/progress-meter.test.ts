@@ -42,4 +42,15 @@ describe('ProgressMeter', () => {
     const event = meter.next(1250 * KB, 0, 1250 * KB, false);
     expect(event?.bytesPerSecond).toBeCloseTo(1000 * KB, -3); // not ~25 KB/s
   });
+
+  it('counts the rate from the first slice, which leaves at once, not from the start', async () => {
+    const clock = new FakeClock();
+    const meter = new ProgressMeter(clock, 10_000 * KB);
+    // Under a 256 KB/s limit, 64 KB slices: the first goes at once, each next one 250 ms later.
+    await clock.advance(1);
+    meter.next(64 * KB, 0, 64 * KB, false);
+    await clock.advance(250);
+    const first = meter.next(128 * KB, 0, 128 * KB, false);
+    expect(first?.bytesPerSecond).toBeCloseTo(256 * KB, -3); // counted from the start: 510 KB/s
+  });
 });
