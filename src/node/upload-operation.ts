@@ -103,6 +103,7 @@ export function uploadHandler(options: {
     const detach = onAbort(signal, () => void upload.abort());
     const stopNoting = noteSentNowAndThen(upload, options.stateStore, source.fingerprint, upload.endpoint);
     const stopWaits = noteWaits(upload, options.stateStore, source.fingerprint, upload.endpoint);
+    const stopEnding = endWhenOnlyWaiting(upload, context.stopping);
     events.started({ item, upload });
     let completed = false;
     try {
@@ -113,6 +114,7 @@ export function uploadHandler(options: {
       detach();
       stopNoting();
       stopWaits();
+      stopEnding();
       await source.close();
       events.ended({ item, upload, completed });
     }
@@ -173,7 +175,8 @@ function noteWaits(
     upload.on('retry', ({ delayMs, failure }) => {
       retries++;
       const nowMs = Date.now();
-      note({ for: 'retry', sinceMs: nowMs, retryAtMs: nowMs + delayMs, retries, reason: failure.message });
+      const retryAtMs = Math.round(nowMs + delayMs);
+      note({ for: 'retry', sinceMs: nowMs, retryAtMs, retries, reason: failure.message });
     }),
     upload.on('waitingForLink', () => note({ for: 'link', sinceMs: Date.now(), retries })),
     upload.on('progress', () => {
@@ -183,5 +186,34 @@ function noteWaits(
   return () => {
     for (const stop of stops) stop();
     if (waiting) note(undefined);
+  };
+}
+
+/**
+ * A queue that begins to stop ends an upload that is only waiting — for the link, or for its next try —
+ * at once: nothing is in flight to finish, and holding the stop for its grace period (10 s for the
+ * agent) only delays the exit. An upload whose bytes are moving keeps the grace. It resumes from the
+ * server's offset next time, as after any stop.
+ */
+function endWhenOnlyWaiting(upload: ResumableUpload, stopping: AbortSignal | undefined): () => void {
+  if (!stopping) return () => {};
+  let waiting = false;
+  const endIfWaiting = () => {
+    if (waiting && stopping.aborted) void upload.abort();
+  };
+  const startWaiting = () => {
+    waiting = true;
+    endIfWaiting();
+  };
+  const stops = [
+    upload.on('retry', startWaiting),
+    upload.on('waitingForLink', startWaiting),
+    upload.on('progress', () => {
+      waiting = false;
+    }),
+    onAbort(stopping, endIfWaiting),
+  ];
+  return () => {
+    for (const stop of stops) stop();
   };
 }

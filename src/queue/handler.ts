@@ -7,8 +7,14 @@ export interface HandlerContext {
   idempotencyKey: string;
   /** 1 for the first attempt. */
   attempt: number;
-  /** Aborts when the queue stops before the attempt finished. */
+  /** Aborts when the queue stops before the attempt finished (once `stop`'s grace period is over). */
   signal: AbortSignal;
+  /**
+   * Aborts as soon as the queue begins to stop. An attempt that is only waiting (for the link, or for its
+   * next try) should end now rather than hold the stop for its whole grace period; one in the middle of
+   * its effect may finish within the grace.
+   */
+  stopping?: AbortSignal;
   /**
    * Run by `sync()` or `run()`, whose caller waits for this attempt's outcome: a handler should give up
    * on a peer that does not answer after a few quick tries rather than wait it out (the queue retries the

@@ -35,6 +35,8 @@ export class Worker {
    * item's CPU). `stop` replaces an aborted one before it returns.
    */
   private attempts = new AbortController();
+  /** Aborts as `stop` begins: attempts that only wait (for the link, for a retry) end at once. */
+  private stopNotice = new AbortController();
   /** In-flight entries whose handler has returned: their slots are free for the next claims. */
   private settlingCount = 0;
   private active = false;
@@ -74,6 +76,7 @@ export class Worker {
   async stop(graceMs: number): Promise<void> {
     this.active = false;
     this.stopping = true;
+    this.stopNotice.abort(new Error('the queue is stopping'));
     this.wake();
     await this.loopDone;
     await this.releaseAhead();
@@ -84,6 +87,7 @@ export class Worker {
     await finished;
     timer.cancel();
     if (this.attempts.signal.aborted) this.attempts = new AbortController();
+    this.stopNotice = new AbortController();
     this.leaseTimer?.cancel();
     this.stopping = false;
   }
@@ -252,6 +256,7 @@ export class Worker {
         idempotencyKey: item.idempotencyKey,
         attempt: item.attempts,
         signal,
+        stopping: this.stopNotice.signal,
         ...(entry.callerWaiting ? { callerWaiting: true } : {}),
       });
     } catch (error) {
@@ -307,12 +312,13 @@ export class Worker {
     const nowMs = clock.now();
     const write = (outcome: () => Promise<boolean>) => this.writeOutcome(outcome, signal);
     try {
-      if (signal.aborted && this.stopping) {
+      const failure = classify(error);
+      // Cut by the stop: at the grace period's end, or by the handler at the stop notice (`stopping`).
+      if (this.stopping && (signal.aborted || failure.kind === 'cancelled')) {
         await write(() => store.release(item.id, owner, { nowMs, claimedAhead }));
         emit('released', { item, reason: 'the queue stopped during the attempt' });
         return { status: 'released', reason: 'stopped' };
       }
-      const failure = classify(error);
       link?.reportFailure?.(error); // the monitor decides whether it speaks of the link
       const outcome = decideOutcome(item, failure, backoff, nowMs);
       if (outcome.action === 'release' || (failure.retryable && link?.state === 'offline')) {

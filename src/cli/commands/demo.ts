@@ -151,10 +151,11 @@ function follow(
     const name = (item.payload as { path: string }).path.split('/').pop();
     upload.on('resumed', ({ offset, reason }) => {
       if (reason !== 'retry') return;
-      say('resumed', `${name}: connection lost; resuming at ${formatBytes(offset)}, the server's offset`, {
-        id: item.id,
-        offset,
-      });
+      const where =
+        offset >= upload.source.size
+          ? 'the server has every byte; finishing (only its answer was lost)'
+          : `resuming at ${formatBytes(offset)}, the server's offset`;
+      say('resumed', `${name}: connection lost; ${where}`, { id: item.id, file: name, offset });
     });
   });
   // Without a line of its own, the act of 429s looks stalled: nothing moves because lifeline waits as asked.

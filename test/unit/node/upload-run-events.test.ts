@@ -15,7 +15,7 @@ afterEach(() => {
 });
 
 /** The upload handler of a queue, on a file of `size` bytes, with its run events recorded. */
-function setup(size: number, connectivity?: ResumableUploadOptions['connectivity']) {
+function setup(size: number, connectivity?: ResumableUploadOptions['connectivity'], stopping?: AbortSignal) {
   const dir = mkdtempSync(join(tmpdir(), 'lifeline-run-events-'));
   dirs.push(dir);
   const path = join(dir, 'data.bin');
@@ -37,6 +37,7 @@ function setup(size: number, connectivity?: ResumableUploadOptions['connectivity
     idempotencyKey: 'k',
     attempt: 1,
     signal: new AbortController().signal,
+    ...(stopping ? { stopping } : {}),
   };
   return { server, stateStore, run: async () => handler(operation, context), seen };
 }
@@ -81,5 +82,21 @@ describe('the upload handler notes what a running upload waits for', () => {
     await running;
     expect(server.uploads.size).toBe(1);
     expect(await stateStore.waits()).toEqual([]);
+  });
+
+  it('ends at once when the queue begins to stop while it waits, not after the grace period', async () => {
+    const link = {
+      state: 'offline',
+      // As the connectivity monitor does: the wait ends when the upload's own signal aborts.
+      waitForOnline: ({ signal }: { signal?: AbortSignal } = {}) =>
+        new Promise<void>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
+    };
+    const stopping = new AbortController();
+    const { run, stateStore, server } = setup(10_000, link, stopping.signal);
+    const running = run();
+    await vi.waitFor(async () => expect(await stateStore.waits()).toHaveLength(1));
+    stopping.abort(new Error('the queue is stopping'));
+    await expect(running).rejects.toThrow();
+    expect(server.uploads.size).toBe(0);
   });
 });
