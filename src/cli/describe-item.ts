@@ -38,3 +38,19 @@ export function endedHolder(item: QueueItem): number | undefined {
 /** What a person should know of an item left running by a process that ended. */
 export const endedHolderText = (pid: number) =>
   `its process (${pid}) ended before it finished: the next agent or sync takes it back`;
+
+/**
+ * What to show beside an item: why it is dead; nothing once completed (an earlier attempt's error is
+ * history); the ended process that left it running; else `waitingFor` (what a running item waits for,
+ * when known) or its last error.
+ */
+export function itemReason(
+  item: QueueItem,
+  endedPid = endedHolder(item),
+  waitingFor?: string,
+): string | undefined {
+  if (item.status === 'dead') return item.deadReason;
+  if (item.status === 'completed') return undefined;
+  if (endedPid !== undefined) return endedHolderText(endedPid);
+  return waitingFor ?? item.lastError?.message;
+}

@@ -102,8 +102,15 @@ export function uploadHandler(options: {
     // A signal that aborted while the file was being opened stops the upload at once, too.
     const detach = onAbort(signal, () => void upload.abort());
     const stopNoting = noteSentNowAndThen(upload, options.stateStore, source.fingerprint, upload.endpoint);
-    const stopWaits = noteWaits(upload, options.stateStore, source.fingerprint, upload.endpoint);
-    const stopEnding = endWhenOnlyWaiting(upload, context.stopping);
+    // While the upload waits, `lifeline uploads` in another process says for what; and a queue that begins
+    // to stop ends it at once: nothing is in flight to finish (an upload whose bytes move keeps the grace).
+    const waits = watchWaits(upload, (wait) => {
+      options.stateStore.noteWait?.(source.fingerprint, upload.endpoint, wait).catch(() => {}); // a display
+      if (wait && context.stopping?.aborted) void upload.abort();
+    });
+    const detachStopping = onAbort(context.stopping, () => {
+      if (waits.current()) void upload.abort();
+    });
     events.started({ item, upload });
     let completed = false;
     try {
@@ -113,8 +120,8 @@ export function uploadHandler(options: {
     } finally {
       detach();
       stopNoting();
-      stopWaits();
-      stopEnding();
+      waits.stop();
+      detachStopping();
       await source.close();
       events.ended({ item, upload, completed });
     }
@@ -154,66 +161,37 @@ function noteSentNowAndThen(
 }
 
 /**
- * Notes on the store what the upload waits for while no byte moves — the link, or its next try after a
- * failure — and clears the note when bytes move again or the run ends, so `lifeline uploads` in another
- * process says why a running upload stands still. A note that fails is skipped, as above.
+ * Follows what the upload waits for while no byte moves — the link, or its next try after a failure —
+ * calling `onChange` when it starts waiting and with `undefined` once bytes move again (or `stop` is called
+ * while it waits).
  */
-function noteWaits(
+function watchWaits(
   upload: ResumableUpload,
-  store: UploadStateStore,
-  fingerprint: string,
-  endpoint: string,
-): () => void {
-  if (!store.noteWait) return () => {};
+  onChange: (wait: UploadWait | undefined) => void,
+): { current(): UploadWait | undefined; stop(): void } {
   let retries = 0;
-  let waiting = false;
-  const note = (wait: UploadWait | undefined) => {
-    waiting = wait !== undefined;
-    store.noteWait?.(fingerprint, endpoint, wait).catch(() => {});
+  let current: UploadWait | undefined;
+  const set = (wait: UploadWait | undefined) => {
+    current = wait;
+    onChange(wait);
   };
   const stops = [
     upload.on('retry', ({ delayMs, failure }) => {
       retries++;
       const nowMs = Date.now();
       const retryAtMs = Math.round(nowMs + delayMs);
-      note({ for: 'retry', sinceMs: nowMs, retryAtMs, retries, reason: failure.message });
+      set({ for: 'retry', sinceMs: nowMs, retryAtMs, retries, reason: failure.message });
     }),
-    upload.on('waitingForLink', () => note({ for: 'link', sinceMs: Date.now(), retries })),
+    upload.on('waitingForLink', () => set({ for: 'link', sinceMs: Date.now(), retries })),
     upload.on('progress', () => {
-      if (waiting) note(undefined);
+      if (current) set(undefined);
     }),
   ];
-  return () => {
-    for (const stop of stops) stop();
-    if (waiting) note(undefined);
-  };
-}
-
-/**
- * A queue that begins to stop ends an upload that is only waiting — for the link, or for its next try —
- * at once: nothing is in flight to finish, and holding the stop for its grace period (10 s for the
- * agent) only delays the exit. An upload whose bytes are moving keeps the grace. It resumes from the
- * server's offset next time, as after any stop.
- */
-function endWhenOnlyWaiting(upload: ResumableUpload, stopping: AbortSignal | undefined): () => void {
-  if (!stopping) return () => {};
-  let waiting = false;
-  const endIfWaiting = () => {
-    if (waiting && stopping.aborted) void upload.abort();
-  };
-  const startWaiting = () => {
-    waiting = true;
-    endIfWaiting();
-  };
-  const stops = [
-    upload.on('retry', startWaiting),
-    upload.on('waitingForLink', startWaiting),
-    upload.on('progress', () => {
-      waiting = false;
-    }),
-    onAbort(stopping, endIfWaiting),
-  ];
-  return () => {
-    for (const stop of stops) stop();
+  return {
+    current: () => current,
+    stop: () => {
+      for (const stop of stops) stop();
+      if (current) set(undefined);
+    },
   };
 }

@@ -1,7 +1,9 @@
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../../core/units.js';
-import { uploadOperation } from '../../node/upload-operation.js';
+import { type UploadOperation, uploadOperation } from '../../node/upload-operation.js';
 import { httpOperation } from '../../queue/http-operation.js';
+import type { QueueItem } from '../../queue/types.js';
 import { type Command, EXIT } from '../command.js';
 import { buildReport, printReport } from '../demo/report.js';
 import { type DemoRig, startRig } from '../demo/rig.js';
@@ -140,15 +142,13 @@ function follow(
   rig.runtime.queue.on('completed', ({ item, result }) => {
     if (item.kind !== 'upload') return;
     const { resumedFromOffset } = result as { resumedFromOffset: number };
-    say(
-      'uploaded',
-      `uploaded ${(item.payload as { path: string }).path.split('/').pop()}${resumedFromOffset > 0 ? ' (resumed)' : ''}`,
-      { id: item.id },
-    );
+    say('uploaded', `uploaded ${fileName(item)}${resumedFromOffset > 0 ? ' (resumed)' : ''}`, {
+      id: item.id,
+    });
   });
   // A cut connection: the upload asks the server how far it got and goes on from there.
   rig.runtime.uploads.on('started', ({ item, upload }) => {
-    const name = (item.payload as { path: string }).path.split('/').pop();
+    const name = fileName(item);
     upload.on('resumed', ({ offset, reason }) => {
       if (reason !== 'retry') return;
       const where =
@@ -170,3 +170,6 @@ function follow(
     say('dead', paint(output, 'red', `#${item.id} is dead: ${reason}`), { id: item.id, reason }),
   );
 }
+
+/** The name of an upload item's file. */
+const fileName = (item: QueueItem) => basename((item.payload as UploadOperation).path);

@@ -17,7 +17,7 @@ import {
   UsageError,
   withRuntime,
 } from '../command.js';
-import { describeItem, endedHolder, endedHolderText } from '../describe-item.js';
+import { describeItem, itemReason } from '../describe-item.js';
 import { followUploads } from '../follow-uploads.js';
 import { type Output, paint, table } from '../output.js';
 import { reportQueue } from '../queue-events.js';
@@ -284,16 +284,7 @@ const SUBCOMMANDS: Record<string, Handler> = {
 
 function row(item: QueueItem, output: Output): string[] {
   const colour = { pending: 'yellow', running: 'blue', completed: 'green', dead: 'red' } as const;
-  const endedPid = endedHolder(item);
-  // A completed item's last error is history: an earlier attempt's, not a problem.
-  const reason =
-    item.status === 'dead'
-      ? (item.deadReason ?? '')
-      : item.status === 'completed'
-        ? ''
-        : endedPid !== undefined
-          ? endedHolderText(endedPid)
-          : (item.lastError?.message ?? '');
+  const reason = itemReason(item) ?? '';
   return [
     `#${item.id}`,
     paint(output, colour[item.status], item.status),

@@ -6,7 +6,7 @@ import type { UploadOperation } from '../../node/upload-operation.js';
 import type { QueueItem } from '../../queue/types.js';
 import type { NotedWait, UploadRecord, UploadWait } from '../../transfer/upload-state-store.js';
 import { COMMON_OPTIONS, type Command, EXIT, withRuntime } from '../command.js';
-import { endedHolder, endedHolderText } from '../describe-item.js';
+import { endedHolder, itemReason } from '../describe-item.js';
 import { clockTime, type Output, paint, table } from '../output.js';
 import { ago, fromNow } from '../time-text.js';
 
@@ -133,15 +133,9 @@ async function describe(item: QueueItem, records: UploadRecord[], waits: NotedWa
   const sentUpToBytes = sending ? Math.max(acknowledgedBytes, record?.sentUpToBytes ?? 0) : acknowledgedBytes;
   // A sent file deleted since is no problem; one still to send is.
   const reason =
-    item.status === 'dead'
-      ? item.deadReason
-      : item.status === 'completed'
-        ? undefined
-        : endedPid !== undefined
-          ? endedHolderText(endedPid)
-          : wait
-            ? waitText(wait)
-            : (item.lastError?.message ?? (source ? undefined : 'the file is gone'));
+    item.status === 'completed'
+      ? undefined
+      : (itemReason(item, endedPid, wait && waitText(wait)) ?? (source ? undefined : 'the file is gone'));
   return {
     id: item.id,
     file: basename(operation.path),
