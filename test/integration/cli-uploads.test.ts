@@ -108,7 +108,7 @@ describe('lifeline uploads', () => {
     }
   }, 60_000);
 
-  it('says why a running upload stands still: its next try, after what failed', async () => {
+  it('says why a running upload stands still: its next try, after what failed (uploads and queue list)', async () => {
     const server = await servers.started({ synchronous: 'normal' }); // the agent's server: the link is up
     const { cwd, env } = lifelineWorkspace(server.url);
     const run = (...args: string[]) => lifelineAsync(args, { cwd, env });
@@ -133,6 +133,10 @@ describe('lifeline uploads', () => {
       expect(row?.waiting?.retries).toBeGreaterThanOrEqual(1);
       expect((await run('uploads')).stdout).toMatch(
         /#1\s+far\.bin\s+running\s+.*retry \d+( at \d\d:\d\d:\d\d)?, after: connection refused \(127\.0\.0\.1:9\)/,
+      );
+      // The queue's own list says the same of the same item, not its (empty) last error.
+      expect((await run('queue', 'list')).stdout).toMatch(
+        /#1\s+running\s+.*upload far\.bin → 127\.0\.0\.1:9\s+retry \d+( at \d\d:\d\d:\d\d)?, after: connection refused/,
       );
     } finally {
       agent.child.kill('SIGKILL');

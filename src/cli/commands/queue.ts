@@ -6,6 +6,7 @@ import { ownerPid, processExists } from '../../node/process-owner.js';
 import type { Runtime } from '../../node/runtime.js';
 import { httpOperation } from '../../queue/http-operation.js';
 import { ITEM_STATUSES, type ItemStatus, type QueueItem } from '../../queue/types.js';
+import type { UploadWait } from '../../transfer/upload-state-store.js';
 import { actionArgs, say } from '../action-args.js';
 import { agentStatus } from '../agent-status.js';
 import {
@@ -17,11 +18,12 @@ import {
   UsageError,
   withRuntime,
 } from '../command.js';
-import { describeItem, itemReason } from '../describe-item.js';
+import { describeItem, endedHolder, itemReason } from '../describe-item.js';
 import { followUploads } from '../follow-uploads.js';
 import { type Output, paint, table } from '../output.js';
 import { reportQueue } from '../queue-events.js';
 import { ago, fromNow } from '../time-text.js';
+import { UploadWaits, waitText } from '../upload-waits.js';
 
 const HELP = `lifeline queue — the durable outbox
 
@@ -179,7 +181,8 @@ const SUBCOMMANDS: Record<string, Handler> = {
       return EXIT.ok;
     }
     const rows = [['ID', 'STATUS', 'PRI', 'TRIES', 'NEXT', 'AGE', 'OPERATION', 'LAST ERROR / REASON']];
-    for (const item of items) rows.push(row(item, output));
+    const waits = await UploadWaits.read(runtime.uploadState);
+    for (const item of items) rows.push(row(item, output, await waits.forItem(item)));
     for (const line of table(rows)) output.line(line);
     return EXIT.ok;
   },
@@ -282,9 +285,10 @@ const SUBCOMMANDS: Record<string, Handler> = {
   },
 };
 
-function row(item: QueueItem, output: Output): string[] {
+/** One line of `queue list`; `wait` is what a running upload waits for (as `lifeline uploads` says). */
+function row(item: QueueItem, output: Output, wait: UploadWait | undefined): string[] {
   const colour = { pending: 'yellow', running: 'blue', completed: 'green', dead: 'red' } as const;
-  const reason = itemReason(item) ?? '';
+  const reason = itemReason(item, endedHolder(item), wait && waitText(wait)) ?? '';
   return [
     `#${item.id}`,
     paint(output, colour[item.status], item.status),

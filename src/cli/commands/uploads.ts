@@ -4,11 +4,12 @@ import { formatBytes } from '../../core/units.js';
 import { FileSource } from '../../node/file-source.js';
 import type { UploadOperation } from '../../node/upload-operation.js';
 import type { QueueItem } from '../../queue/types.js';
-import type { NotedWait, UploadRecord, UploadWait } from '../../transfer/upload-state-store.js';
+import type { UploadRecord, UploadWait } from '../../transfer/upload-state-store.js';
 import { COMMON_OPTIONS, type Command, EXIT, withRuntime } from '../command.js';
 import { endedHolder, itemReason } from '../describe-item.js';
-import { clockTime, type Output, paint, table } from '../output.js';
+import { type Output, paint, table } from '../output.js';
 import { ago, fromNow } from '../time-text.js';
+import { UploadWaits, waitText } from '../upload-waits.js';
 
 const HELP = `lifeline uploads — what is being uploaded, how far it got, and what failed and why
 
@@ -38,7 +39,7 @@ export const uploadsCommand: Command = {
         limit: values.all ? 1000 : 10,
       });
       const records = await runtime.uploadState.list();
-      const waits = (await runtime.uploadState.waits?.()) ?? [];
+      const waits = await UploadWaits.read(runtime.uploadState);
       const rows = await Promise.all(
         [...active, ...completed].map(async (item) => describe(item, records, waits)),
       );
@@ -99,23 +100,7 @@ interface UploadRow {
   reason?: string;
 }
 
-/** "waiting for the link since 12:03:01", "retry 2 at 12:03:07, after: connection refused (…)". */
-function waitText(wait: UploadWait, nowMs = Date.now()): string {
-  if (wait.for === 'link') return `waiting for the link since ${clockTime(new Date(wait.sinceMs))}`;
-  const when =
-    wait.retryAtMs !== undefined && wait.retryAtMs > nowMs
-      ? ` at ${clockTime(new Date(wait.retryAtMs))}`
-      : '';
-  return `retry ${wait.retries}${when}, after: ${wait.reason ?? 'a failure'}`;
-}
-
-/** A noted wait without the keys it was found by. */
-function waitFields(noted: NotedWait): UploadWait {
-  const { fingerprint, endpoint, ...wait } = noted;
-  return wait;
-}
-
-async function describe(item: QueueItem, records: UploadRecord[], waits: NotedWait[]): Promise<UploadRow> {
+async function describe(item: QueueItem, records: UploadRecord[], waits: UploadWaits): Promise<UploadRow> {
   const operation = item.payload as UploadOperation;
   const source = await FileSource.open(operation.path).catch(() => undefined);
   await source?.close();
@@ -126,9 +111,7 @@ async function describe(item: QueueItem, records: UploadRecord[], waits: NotedWa
   const acknowledgedBytes = item.status === 'completed' ? (size ?? 0) : (record?.offset ?? 0);
   const endedPid = endedHolder(item);
   const sending = item.status === 'running' && endedPid === undefined;
-  const wait = sending
-    ? waits.find((w) => source && w.fingerprint === source.fingerprint && w.endpoint === operation.endpoint)
-    : undefined;
+  const wait = sending && source ? waits.find(source.fingerprint, operation.endpoint) : undefined;
   // Only a running upload is still sending: a stopped one's last note may be bytes the server never got.
   const sentUpToBytes = sending ? Math.max(acknowledgedBytes, record?.sentUpToBytes ?? 0) : acknowledgedBytes;
   // A sent file deleted since is no problem; one still to send is.
@@ -143,7 +126,7 @@ async function describe(item: QueueItem, records: UploadRecord[], waits: NotedWa
     endpoint: operation.endpoint,
     status: item.status,
     ...(endedPid === undefined ? {} : { endedHolderPid: endedPid }),
-    ...(wait ? { waiting: waitFields(wait) } : {}),
+    ...(wait ? { waiting: wait } : {}),
     size,
     acknowledgedBytes,
     sentUpToBytes,
