@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,7 +107,9 @@ describe('lifeline health', () => {
     const result = await run(['health', '--config', config], env);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/Link {2}http:\/\/127\.0\.0\.1:\d+\/health/);
+    expect(result.stdout).toMatch(
+      /Link {2}http:\/\/127\.0\.0\.1:\d+\/health and the servers queued work goes to\n/,
+    );
     expect(result.stdout).toMatch(/ {2}now\s+online: probe succeeded in \d+ms/);
     expect(result.stdout).toMatch(/ {2}agent\s+not running; 'lifeline agent' starts it/);
     // Loopback is excellent; a busy test machine can make it merely good.
@@ -153,6 +155,16 @@ describe('lifeline health', () => {
       breakers: null,
       queue: { pending: 0, running: 0, completed: 0, dead: 0, paused: false },
     });
+  });
+
+  it('heads the link with probe.url alone when one is configured: nothing else is asked', async () => {
+    const serverUrl = await startServer();
+    const { env, config } = home(serverUrl);
+    const probeUrl = new URL('/health?from=config', serverUrl).href;
+    writeFileSync(config, JSON.stringify({ server: serverUrl, probe: { url: probeUrl, timeoutMs: 2000 } }));
+    const result = await run(['health', '--config', config], env);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`Link  ${probeUrl}\n`);
   });
 
   it('says the link is offline and what to check when the server is down (exit 1)', async () => {

@@ -151,7 +151,9 @@ async function view(args: string[], output: Output): Promise<number> {
       return problems.length === 0 ? EXIT.ok : EXIT.failed;
     }
 
-    output.line(`${paint(output, 'bold', 'Link')}  ${probeUrl}`);
+    // Without a probe.url the link is up when any server queued work goes to answers (link-probe.ts).
+    const alsoAsked = runtime.config.probe?.url === undefined ? ' and the servers queued work goes to' : '';
+    output.line(`${paint(output, 'bold', 'Link')}  ${probeUrl}${paint(output, 'grey', alsoAsked)}`);
     printRows(output, [
       ['now', `${linkStateText(output, link.state)}: ${link.reason}`],
       ['agent', agentLinkText(output, agent, nowMs)],
