@@ -15,27 +15,36 @@ export interface PushbackEvents {
  * `maxRetryAfterMs` fails at once with RETRY_AFTER_TOO_LONG, so nothing hangs on a far-off date.
  */
 export class PushbackGate extends LayeredPolicy<PushbackEvents> {
-  private pausedUntilMs = 0;
-
   constructor(
     readonly host: string,
     private readonly maxRetryAfterMs: number,
     private readonly clock: Clock = realClock,
+    /** Shared with the views `limitedTo` makes, so a pause holds for all of them. */
+    private readonly pause: { untilMs: number } = { untilMs: 0 },
   ) {
     super();
+  }
+
+  /**
+   * The same gate — the same pause — for calls that wait at most `maxRetryAfterMs` (a request's own limit).
+   * Pauses go through the original: only it emits `pushback`.
+   */
+  limitedTo(maxRetryAfterMs: number): PushbackGate {
+    if (maxRetryAfterMs === this.maxRetryAfterMs) return this;
+    return new PushbackGate(this.host, maxRetryAfterMs, this.clock, this.pause);
   }
 
   /** Pauses the host for `retryAfterMs` from now (a later pause extends, an earlier one is ignored). */
   pauseFor(retryAfterMs: number): void {
     const untilMs = this.clock.now() + retryAfterMs;
-    if (untilMs <= this.pausedUntilMs) return;
-    this.pausedUntilMs = untilMs;
+    if (untilMs <= this.pause.untilMs) return;
+    this.pause.untilMs = untilMs;
     this.emit('pushback', { host: this.host, retryAfterMs, untilMs });
   }
 
   /** Time until calls may go again (0 when they may go now). */
   get remainingMs(): number {
-    return Math.max(0, this.pausedUntilMs - this.clock.now());
+    return Math.max(0, this.pause.untilMs - this.clock.now());
   }
 
   run(next: Next, context: BaseContext, done: Done): void {

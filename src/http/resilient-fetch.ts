@@ -141,7 +141,7 @@ class HttpClient extends Emitter<HttpEvents> {
       if (this.listening('retry')) {
         retry.on('retry', (event) => this.emit('retry', { ...event, method: plan.method, url }));
       }
-      const layers: Policy[] = [retry, policies.gate];
+      const layers: Policy[] = [retry, policies.gate.limitedTo(settings.maxRetryAfterMs)];
       if (policies.breaker) layers.push(policies.breaker);
       layers.push(policies.timeout(settings.timeoutMs));
       return new Pipeline(layers);

@@ -13,7 +13,7 @@ import type {
   ProbeTrigger,
   WaitForOnlineOptions,
 } from './connectivity-types.js';
-import { isLinkFailure } from './link-failure.js';
+import { isLinkFailure, isRefusal } from './link-failure.js';
 import type { ConnectivityState, Probe, ProbeResult } from './probe.js';
 import type { QualityMonitor } from './quality-monitor.js';
 
@@ -129,8 +129,12 @@ export class ConnectivityMonitor extends Emitter<ConnectivityEvents> {
    * @returns whether the failure was taken as a link failure.
    */
   reportFailure(error: unknown): boolean {
-    if (!isLinkFailure(this.classify(error))) return false;
-    this.quality?.record({ ok: false, atMs: this.clock.now() });
+    const failure = this.classify(error);
+    if (!isLinkFailure(failure)) return false;
+    // A refusal is the far host's own answer: the path carried it, so it is no lost sample of the link's
+    // quality (one dead server must not cut the concurrency advised for every other). It still asks for
+    // a probe: the server the link is judged by may be the one that went away.
+    if (!isRefusal(failure)) this.quality?.record({ ok: false, atMs: this.clock.now() });
     if (this.started && this.current !== 'offline') this.probeSoon();
     return true;
   }

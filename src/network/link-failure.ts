@@ -22,3 +22,8 @@ export function isLinkFailure(failure: Failure): boolean {
   if (failure.code === undefined) return failure.kind === 'transient';
   return CONNECTION_CODES.has(failure.code);
 }
+
+/** A connection refused (ECONNREFUSED): the far host answered that nothing listens there. */
+export function isRefusal(failure: Failure): boolean {
+  return failure.code === 'ECONNREFUSED';
+}

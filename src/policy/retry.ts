@@ -22,7 +22,8 @@ export interface RetryOptions extends ClockOption {
   shouldRetry?: (failure: Failure, attempt: number) => boolean;
   /**
    * A server-named wait (Retry-After, or a breaker's time until half-open) is honoured exactly, without
-   * jitter, up to this. A longer one fails at once with RETRY_AFTER_TOO_LONG instead of hanging. Default 60 s.
+   * jitter, up to this. A longer one fails at once instead of hanging: with RETRY_AFTER_TOO_LONG, or with
+   * the breaker's own CIRCUIT_OPEN error. Default 60 s.
    */
   maxRetryAfterMs?: number;
   /** A shared retry budget: when it is exhausted, retries stop (BUDGET_EXHAUSTED). */
@@ -150,7 +151,10 @@ export class RetryPolicy extends LayeredPolicy<RetryEvents> {
     const serverNamedDelay = failure.retryAfterMs !== undefined && failure.retryAfterMs > 0;
     const delayMs = serverNamedDelay ? (failure.retryAfterMs as number) : this.backoff.delayMs(attempt);
     if (serverNamedDelay && delayMs > this.maxRetryAfterMs) {
-      return giveUp('retry-after-too-long', new RetryAfterTooLongError(delayMs, this.maxRetryAfterMs, error));
+      // An open breaker's error already says when its next trial is; it was no server's request to wait.
+      const thrown =
+        failure.kind === 'circuit-open' ? error : new RetryAfterTooLongError(delayMs, this.maxRetryAfterMs, error);
+      return giveUp('retry-after-too-long', thrown);
     }
     if (startMs !== undefined && this.clock.now() - startMs + delayMs > this.maxElapsedMs) {
       return giveUp('max-elapsed');

@@ -1,5 +1,6 @@
 import { classify } from '../core/classify.js';
-import { InvalidOptionError } from '../core/errors.js';
+import { InvalidOptionError, LifelineError, RetryAfterTooLongError } from '../core/errors.js';
+import { formatDuration } from '../core/format.js';
 import { discardBody } from '../http/body-guard.js';
 import { HttpStatusError } from '../http/http-status-error.js';
 import { IDEMPOTENCY_HEADER } from '../http/request-plan.js';
@@ -26,6 +27,13 @@ export interface HttpOperationResult {
 export const DEFAULT_SENSITIVE_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
 
 const KEPT_BODY_CHARS = 4096;
+
+/**
+ * The longest named wait (Retry-After, a paused host, an open breaker's time to its trial) an attempt
+ * sleeps through. A longer one ends the attempt, and the queue schedules the item's next one for then:
+ * an item waiting on one host must not hold a slot that items for other hosts could use.
+ */
+export const QUEUED_MAX_INLINE_WAIT_MS = 2_000;
 
 /**
  * Builds an `http` operation, refusing credentials: a queued item sits on disk, maybe for days, so
@@ -80,13 +88,21 @@ export function httpHandler(options: {
         : operation.bodyEncoding === 'base64'
           ? Uint8Array.from(atob(operation.body), (char) => char.charCodeAt(0))
           : operation.body;
-    const response = await options.fetch(url, {
-      method: operation.method,
-      headers,
-      ...(body === undefined ? {} : { body }),
-      signal,
-      lifeline: { idempotencyKey, operation: `queue ${item.kind} ${operation.method} ${url.host}` },
-    });
+    const response = await options
+      .fetch(url, {
+        method: operation.method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        signal,
+        lifeline: {
+          idempotencyKey,
+          operation: `queue ${item.kind} ${operation.method} ${url.host}`,
+          maxRetryAfterMs: QUEUED_MAX_INLINE_WAIT_MS,
+        },
+      })
+      .catch((error: unknown) => {
+        throw error instanceof RetryAfterTooLongError ? leftToQueue(error, url.host) : error;
+      });
     if (!response.ok) {
       discardBody(response);
       throw new HttpStatusError(response, classify(response));
@@ -94,4 +110,14 @@ export function httpHandler(options: {
     const text = await response.text();
     return { status: response.status, body: text.slice(0, KEPT_BODY_CHARS) };
   };
+}
+
+/** A wait the attempt does not sleep through, said as the queue sees it (the same traits: the same wait). */
+function leftToQueue(error: RetryAfterTooLongError, host: string): LifelineError {
+  return new LifelineError(
+    error.code,
+    `${host} asked to wait ${formatDuration(error.retryAfterMs)}; the queue tries again then`,
+    error.traits,
+    { cause: error },
+  );
 }

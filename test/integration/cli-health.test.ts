@@ -1,5 +1,4 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,7 +7,7 @@ import { CircuitBreaker } from '../../src/policy/circuit-breaker.js';
 import { createServer, type LifelineServer } from '../../src/server/index.js';
 import { lifelineAsync, type RunningCommand, startLifeline } from './support/cli.js';
 import { healthHome as home } from './support/health-home.js';
-import { sleep, until } from './support/tcp.js';
+import { closedPort, sleep, until } from './support/tcp.js';
 
 let server: LifelineServer | undefined;
 let running: RunningCommand | undefined;
@@ -27,15 +26,6 @@ async function startServer(): Promise<string> {
   server = createServer({ dataDir: mkdtempSync(join(tmpdir(), 'lifeline-health-server-')), port: 0 });
   await server.start();
   return server.url;
-}
-
-/** A port nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const listener = createTcpServer();
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  const { port } = listener.address() as { port: number };
-  await new Promise((resolve) => listener.close(resolve));
-  return port;
 }
 
 /** A real breaker, driven open by real failures: its snapshot is what an agent would write. */

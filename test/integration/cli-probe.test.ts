@@ -1,11 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type LifelineServer } from '../../src/server/index.js';
 import { ChaosProxy } from '../../src/testing/index.js';
 import { lifeline, lifelineAsync } from './support/cli.js';
+import { closedPort } from './support/tcp.js';
 
 let server: LifelineServer | undefined;
 let proxy: ChaosProxy | undefined;
@@ -23,14 +23,6 @@ async function startServer(): Promise<LifelineServer> {
   server = createServer({ dataDir: mkdtempSync(join(tmpdir(), 'lifeline-probe-server-')), port: 0 });
   await server.start();
   return server;
-}
-
-async function closedPort(): Promise<number> {
-  const listener = createTcpServer();
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  const { port } = listener.address() as { port: number };
-  await new Promise((resolve) => listener.close(resolve));
-  return port;
 }
 
 const run = (args: string[], environment: NodeJS.ProcessEnv = env()) =>

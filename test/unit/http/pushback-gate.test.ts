@@ -36,6 +36,24 @@ describe('PushbackGate', () => {
     });
   });
 
+  it('a view with a shorter limit shares the pause: its calls fail at once, the others still wait', async () => {
+    const clock = new FakeClock();
+    const gate = new PushbackGate('api.test', 60_000, clock);
+    const brief = gate.limitedTo(2_000);
+    gate.pauseFor(10_000);
+    await expect(brief.execute(async () => 'x')).rejects.toMatchObject({
+      code: 'RETRY_AFTER_TOO_LONG',
+      retryAfterMs: 10_000,
+    });
+    const held = track(gate.execute(async () => 'later'));
+    await clock.advance(9_000);
+    expect(held.settled).toBe(false);
+    const soon = track(brief.execute(async () => 'soon')); // 1 s left: within its limit, so it waits
+    await clock.advance(1_000);
+    expect(held.value).toBe('later');
+    expect(soon.value).toBe('soon');
+  });
+
   it('a held call can be cancelled', async () => {
     const clock = new FakeClock();
     const gate = new PushbackGate('api.test', 60_000, clock);

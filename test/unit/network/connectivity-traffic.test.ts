@@ -92,6 +92,22 @@ describe('ConnectivityMonitor: real traffic and quality', () => {
     await monitor.stop();
   });
 
+  it("a refused connection probes but is no lost sample: one dead server does not lower the link's quality", async () => {
+    const clock = new FakeClock();
+    const quality = new QualityMonitor({ clock });
+    const { script, monitor } = setup({ ok: true, latencyMs: 20 }, { quality, clock });
+    monitor.start();
+    await clock.advance(10_000);
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8818'), { code: 'ECONNREFUSED' });
+    expect(monitor.reportFailure(refused)).toBe(true);
+    await clock.settle();
+    expect(script.times).toEqual([0, 10_000]); // it still asks the link
+    expect(quality.snapshot().lossRate).toBe(0);
+    monitor.reportFailure(transientError()); // a reset is: it may be the path's
+    expect(quality.snapshot().lossRate).toBeGreaterThan(0);
+    await monitor.stop();
+  });
+
   it('feeds probe samples and the link state to the quality monitor', async () => {
     const clock = new FakeClock();
     const quality = new QualityMonitor({ clock });

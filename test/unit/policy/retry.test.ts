@@ -97,6 +97,15 @@ describe('retry', () => {
     expect(result.value).toBe('ok');
   });
 
+  it("fails with the breaker's own error when its half-open time is beyond maxRetryAfterMs", async () => {
+    const clock = new FakeClock();
+    const refused = new CircuitOpenError('svc', 30_000, 'test');
+    const { fn, calls } = failingThen([refused], 'ok');
+    const policy = retry({ maxAttempts: 5, maxRetryAfterMs: 2_000, clock });
+    await expect(policy.execute(fn)).rejects.toBe(refused); // not "the server asked to wait"
+    expect(calls).toEqual([1]);
+  });
+
   it('gives up when the next wait would pass maxElapsedMs', async () => {
     const clock = new FakeClock();
     const failures = Array.from({ length: 10 }, () => transientError());
