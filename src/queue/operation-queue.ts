@@ -161,19 +161,28 @@ export class OperationQueue extends Emitter<QueueEvents> {
     return result as { item: QueueItem<Payload>; inserted: boolean };
   }
 
+  /** The worker is not woken: `run()` tries the item itself first, and wakes it after. */
+  private async offerQuietly(kind: string, payload: unknown, options: EnqueueOptions) {
+    const [result] = await this.insert([{ kind, payload, options }], false);
+    return result as { item: QueueItem; inserted: boolean };
+  }
+
   /** Writes several operations down in one transaction: all or none. */
   async enqueueMany(entries: readonly NewEntry[]): Promise<QueueItem[]> {
     return (await this.insert(entries)).map((result) => result.item);
   }
 
-  private async insert(entries: readonly NewEntry[]): Promise<Array<{ item: QueueItem; inserted: boolean }>> {
+  private async insert(
+    entries: readonly NewEntry[],
+    wake = true,
+  ): Promise<Array<{ item: QueueItem; inserted: boolean }>> {
     const nowMs = this.clock.now();
     const fresh = entries.map((entry) =>
       newItem(entry.kind, entry.payload, entry.options ?? {}, nowMs, this.maxAttempts),
     );
     const results = await this.store.insert(fresh);
     for (const { item, inserted } of results) if (inserted) this.emit('enqueued', { item });
-    this.worker.wake();
+    if (wake) this.worker.wake();
     return results;
   }
 
@@ -186,16 +195,21 @@ export class OperationQueue extends Emitter<QueueEvents> {
     payload: Payload,
     options: EnqueueOptions = {},
   ): Promise<RunHandle<Result>> {
-    const item = await this.enqueue(kind, payload, options);
+    // Not woken by the insert: a started worker would claim the item before this call could.
+    const { item } = await this.offerQuietly(kind, payload, options);
     const done = this.waiters.waitFor<Result>(item.id);
     done.catch(() => {}); // a caller who only reads `status` must not see an unhandled rejection
     const queued = (reason: string): RunHandle<Result> => ({ item, status: 'queued', reason, done });
-    if (!this.handlers.has(kind)) return queued(`no handler for '${kind}' in this process`);
-    if (await this.refreshPaused()) return queued('the queue is paused');
-    if (this.link?.state === 'offline') return queued('the link is offline');
-    const outcome = await this.worker.runNow(item.id);
-    if (!outcome) return queued('another worker is running it');
-    return this.handleFor(item, outcome, done);
+    try {
+      if (!this.handlers.has(kind)) return queued(`no handler for '${kind}' in this process`);
+      if (await this.refreshPaused()) return queued('the queue is paused');
+      if (this.link?.state === 'offline') return queued('the link is offline');
+      const outcome = await this.worker.runNow(item.id);
+      if (!outcome) return queued('another worker is running it');
+      return this.handleFor(item, outcome, done);
+    } finally {
+      this.worker.wake(); // whatever happened here, the worker now knows of the item
+    }
   }
 
   /** Starts the worker: it drains by itself whenever the link is up. */

@@ -112,8 +112,18 @@ export class Worker {
 
   /** Claims one pending item by id, ignoring its schedule, and runs it now for a caller who waits. */
   async runNow(id: number): Promise<AttemptOutcome | undefined> {
+    const own = this.ownAttempt(id);
+    if (own) return own;
     const [item] = await this.claim({ limit: 1, id, ignoreSchedule: true });
-    return item ? this.execute(item, false, true) : undefined;
+    // The claim finds nothing when this worker's own loop took the item meanwhile: follow that attempt.
+    return item ? this.execute(item, false, true) : this.ownAttempt(id);
+  }
+
+  /** An item this worker holds: claimed ahead (run now, out of turn), or running (that attempt's outcome). */
+  private ownAttempt(id: number): Promise<AttemptOutcome> | undefined {
+    const ahead = this.ahead.takeFirst((item) => item.id === id);
+    if (ahead) return this.execute(ahead, true, true);
+    return this.inFlight.get(id)?.done;
   }
 
   /** One item of another kind beside running background items, when they hold every slot. */

@@ -138,6 +138,16 @@ describe('OperationQueue', () => {
     await expect(offline.done).resolves.toBe(14);
   });
 
+  it('run() on a started queue tries the item itself, ahead of its own worker', async () => {
+    const { queue } = setup({ connectivity: new FakeLink('online') });
+    queue.handle('op', async (payload: number) => payload * 2);
+    queue.start();
+    for (const payload of [1, 2, 3]) {
+      const handle = await queue.run('op', payload);
+      expect(handle).toMatchObject({ status: 'completed', result: payload * 2 });
+    }
+  });
+
   it('drains by itself when the link comes back, without anyone calling sync, and stops while offline', async () => {
     const link = new FakeLink('offline');
     const { clock, queue } = setup({ connectivity: link });
