@@ -64,6 +64,12 @@ export function parseBytesPerSecond(text: string, what = 'rate'): number {
       `${what}: cannot read '${text}'; use a positive rate like 256KB/s, 1MiB/s, 2mbit or 500kbit`,
     );
   }
+  // The throttle paces whole bytes: below one a second, nothing would ever be sent.
+  if (value < 1) {
+    throw new InvalidOptionError(
+      `${what}: '${text}' is less than 1 byte per second; a number alone is bytes per second (use units: 2mbit, 256KB/s)`,
+    );
+  }
   return value;
 }
 

@@ -32,6 +32,7 @@ describe('lifeline uploads', () => {
     writeFileSync(join(cwd, 'empty.bin'), '');
     expect((await run('send', 'report.txt', 'empty.bin', '--wait')).status).toBe(0);
     rmSync(join(cwd, 'report.txt')); // sent, then deleted here: no problem to report
+    writeFileSync(join(cwd, 'empty.bin'), 'grown since'); // the row shows what was sent, not this
     writeFileSync(join(cwd, 'gone.txt'), 'soon gone');
     expect((await run('send', 'gone.txt')).status).toBe(0);
     rmSync(join(cwd, 'gone.txt')); // deleted while queued: the upload cannot happen

@@ -104,7 +104,9 @@ async function describe(item: QueueItem, records: UploadRecord[], waits: UploadW
   const operation = item.payload as UploadOperation;
   const source = await FileSource.open(operation.path).catch(() => undefined);
   await source?.close();
-  const size = source?.size ?? (item.result as { size?: number } | undefined)?.size;
+  // A completed upload's size is what was sent: the file may have changed (and be queued again) since.
+  const sentSize = (item.result as { size?: number } | undefined)?.size;
+  const size = item.status === 'completed' ? (sentSize ?? source?.size) : (source?.size ?? sentSize);
   const record = source
     ? records.find((r) => r.fingerprint === source.fingerprint && r.endpoint === operation.endpoint)
     : undefined;

@@ -38,6 +38,12 @@ describe('units', () => {
       "--limit: cannot read '12XB/s'; use a positive rate like 256KB/s",
     );
     expect(() => parseBytesPerSecond('0')).toThrow(/positive rate/);
+    // Below a byte a second the throttle could send nothing: refused when read, not when the upload runs.
+    expect(() => parseBytesPerSecond('0.5', '--limit')).toThrow(
+      "--limit: '0.5' is less than 1 byte per second; a number alone is bytes per second",
+    );
+    expect(() => parseBytesPerSecond('4bit')).toThrow(/less than 1 byte per second/);
+    expect(parseBytesPerSecond('8bit')).toBe(1);
     expect(() => parseBytes('-5')).toThrow(/cannot read '-5'/);
     expect(() => parseDurationMs('soon')).toThrow(/like 500, 250ms, 2s, 1m, 1h or 7d/);
   });
