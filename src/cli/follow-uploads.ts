@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import stringWidth from 'string-width';
+import { type Clock, realClock, type Timer } from '../core/clock.js';
 import { formatDuration } from '../core/format.js';
 import { formatBytes } from '../core/units.js';
 import type { Runtime } from '../node/runtime.js';
@@ -9,6 +10,8 @@ import type { UploadEvents } from '../transfer/upload-events.js';
 import { clockTime, type Output, paint } from './output.js';
 import { bar, ProgressBoard, shortenMiddle } from './progress-board.js';
 
+/** How long no byte moves before the bar shows that instead of the last rate. */
+const STILL_AFTER_MS = 3000;
 /** A file name is never shortened below this, whatever the terminal's width. */
 const MIN_NAME_COLUMNS = 12;
 
@@ -23,7 +26,12 @@ export interface UploadsView {
  * when it completes — or, with `json`, progress and outcome events. A run that fails leaves no bar behind:
  * the queue's own line (retrying, dead) says what happened.
  */
-export function followUploads(runtime: Runtime, output: Output, json: boolean): UploadsView {
+export function followUploads(
+  runtime: Runtime,
+  output: Output,
+  json: boolean,
+  clock: Clock = realClock,
+): UploadsView {
   const board = new ProgressBoard(output, output.terminal && !json);
   const offs: Array<() => void> = [];
   const runStops = new Map<ResumableUpload, () => void>();
@@ -43,9 +51,14 @@ export function followUploads(runtime: Runtime, output: Output, json: boolean): 
       const say = (event: string, fields: Record<string, unknown>) =>
         output.json({ event, at: new Date().toISOString(), id: item.id, file: operation.path, ...fields });
       let lastProgress: UploadEvents['progress'] | undefined;
+      let lastMovedAtMs = clock.now();
+      let still: Timer | undefined; // see drawStill
+      /** The bar shows a wait the upload named (the link, a retry): it says more than "no bytes". */
+      let namedWait = false;
       // The bar, with the rate and ETA while bytes move, else what the upload waits for (a stale rate
       // would claim a speed the link no longer has).
-      const drawBar = (waitingFor?: string) => {
+      const drawBar = (waitingFor?: string, named = waitingFor !== undefined) => {
+        namedWait = named;
         const progress = lastProgress;
         if (json || !progress) return;
         // How far the bytes sent reach: on a slow link one chunk is acknowledged only after minutes.
@@ -65,6 +78,7 @@ export function followUploads(runtime: Runtime, output: Output, json: boolean): 
       const stops = [
         upload.on('progress', (progress) => {
           if (json) return say('progress', progress);
+          if (progress.bytesSent !== lastProgress?.bytesSent) lastMovedAtMs = clock.now();
           lastProgress = progress;
           drawBar();
         }),
@@ -88,13 +102,14 @@ export function followUploads(runtime: Runtime, output: Output, json: boolean): 
             );
         }),
         upload.on('waitingForLink', () => {
-          if (json) return;
+          if (json) return say('waiting', { for: 'link', linkUrl: runtime.linkUrl });
           board.note(
             `${paint(output, 'grey', clockTime())} ${key} ${name}: waiting for the link (${runtime.linkUrl} is unreachable or failing)`,
           );
           drawBar('waiting for the link');
         }),
         upload.on('completed', (result) => {
+          still?.cancel();
           if (json) return say('uploaded', { ...result });
           const resent = result.bytesSent - (result.size - result.resumedFromOffset);
           board.done(
@@ -106,7 +121,21 @@ export function followUploads(runtime: Runtime, output: Output, json: boolean): 
           );
         }),
       ];
+      // Progress comes only when bytes move: while none do, the bar says so instead of a frozen rate.
+      const drawStill = () => {
+        const stillMs = clock.now() - lastMovedAtMs;
+        if (stillMs >= STILL_AFTER_MS && !namedWait) {
+          const allSent = lastProgress !== undefined && lastProgress.sentUpToBytes >= lastProgress.totalBytes;
+          const forText = formatDuration(Math.floor(stillMs / 1000) * 1000);
+          // Every byte sent: the server is verifying and storing the file.
+          drawBar(allSent ? `server finishing, ${forText}` : `no bytes for ${forText}`, false);
+        }
+        still = clock.setTimer(drawStill, 1000);
+        still.unref();
+      };
+      if (!json) drawStill();
       runStops.set(upload, () => {
+        still?.cancel();
         for (const stop of stops) stop();
       });
     }),

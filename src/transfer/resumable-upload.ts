@@ -200,6 +200,8 @@ export class ResumableUpload extends Emitter<UploadEvents> {
           this.meter.restart(this.sent);
           this.emit('resumed', { url, offset, reason });
         }
+        // The first PATCH: the rate counts from now, not from before the hashing, creation or a link wait.
+        if (resumedFromOffset === undefined) this.meter.restart(this.sent);
         resumedFromOffset ??= offset;
         this.acknowledged = offset;
         if (offset >= source.size) break;

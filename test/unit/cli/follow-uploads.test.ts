@@ -71,4 +71,86 @@ describe('followUploads on a terminal', () => {
     for (const line of full) expect(line).not.toContain('ETA');
     view.stop();
   });
+
+  it('says no bytes move instead of freezing the last rate, and shows the rate again when they do', async () => {
+    const clock = new FakeClock(Date.now());
+    const server = new MemoryTusServer();
+    const source = new BytesSource(new Uint8Array(512 * 1024), { name: 'b.bin' });
+    await source.sha256();
+    const upload = new ResumableUpload({
+      source,
+      endpoint: 'http://tus.test/files/',
+      transport: server.transport,
+      chunkSizeBytes: 64 * 1024,
+      bytesPerSecond: 64 * 1024,
+      clock,
+    });
+    const events = new RunEvents();
+    const runtime = { uploads: events, linkUrl: 'http://tus.test/' } as unknown as Runtime;
+    const { output, written } = terminal();
+    const view = followUploads(runtime, output, false, clock);
+    events.started({
+      item: { id: 4, kind: 'upload', payload: { path: '/data/b.bin' } } as QueueItem,
+      upload,
+    });
+    const done = upload.start();
+    const lastBar = () => written.filter((line) => line.startsWith('#4 b.bin  [')).at(-1) ?? '';
+    await clock.advance(2000);
+    expect(lastBar()).toMatch(/KB\/s {2}ETA/);
+    upload.pause(); // nothing moves now, and no event says so
+    await clock.advance(2000);
+    expect(lastBar()).toMatch(/KB\/s {2}ETA/); // under 3 s: a pause between chunks looks like this
+    await clock.advance(2000);
+    expect(lastBar()).toMatch(/no bytes for 4\.0s$/);
+    expect(lastBar()).not.toContain('B/s');
+    upload.resume();
+    await clock.advance(2000);
+    expect(lastBar()).toMatch(/KB\/s {2}ETA/);
+    await clock.runAll();
+    await done;
+    view.stop();
+  });
+
+  it('with --json, says when an upload waits for the link (nothing was printed until it ended)', async () => {
+    const clock = new FakeClock(Date.now());
+    const server = new MemoryTusServer();
+    const source = new BytesSource(new Uint8Array(1024), { name: 'c.bin' });
+    await source.sha256();
+    let wake = () => {};
+    const connectivity = {
+      state: 'offline' as 'offline' | 'online',
+      waitForOnline: () => new Promise<void>((resolve) => (wake = resolve)),
+    };
+    const upload = new ResumableUpload({
+      source,
+      endpoint: 'http://tus.test/files/',
+      transport: server.transport,
+      clock,
+      connectivity,
+    });
+    const events = new RunEvents();
+    const runtime = { uploads: events, linkUrl: 'http://tus.test/health' } as unknown as Runtime;
+    const documents: Array<Record<string, unknown>> = [];
+    const output: Output = {
+      ...terminal().output,
+      terminal: false,
+      json: (value) => documents.push(value as Record<string, unknown>),
+    };
+    const view = followUploads(runtime, output, true, clock);
+    events.started({
+      item: { id: 5, kind: 'upload', payload: { path: '/data/c.bin' } } as QueueItem,
+      upload,
+    });
+    const done = upload.start();
+    await clock.advance(1000);
+    expect(documents).toEqual([
+      expect.objectContaining({ event: 'waiting', id: 5, for: 'link', linkUrl: 'http://tus.test/health' }),
+    ]);
+    connectivity.state = 'online';
+    wake();
+    await clock.runAll();
+    await done;
+    expect(documents.at(-1)).toMatchObject({ event: 'uploaded', id: 5 });
+    view.stop();
+  });
 });

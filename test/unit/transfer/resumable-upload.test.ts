@@ -251,7 +251,13 @@ describe('ResumableUpload', () => {
         });
       },
     };
-    const { clock, server, content, upload } = await setup(64 * KiB, { connectivity, maxAttempts: 1 });
+    const { clock, server, content, upload } = await setup(64 * KiB, {
+      connectivity,
+      maxAttempts: 1,
+      bytesPerSecond: 16 * KiB,
+    });
+    const rates: number[] = [];
+    upload.on('progress', (progress) => rates.push(progress.bytesPerSecond));
     const result = track(upload.start());
     await clock.advance(60_000);
     expect(waits).toHaveLength(1);
@@ -261,6 +267,8 @@ describe('ResumableUpload', () => {
     await clock.runAll();
     expect(result.value?.size).toBe(64 * KiB);
     expect(stored(server)).toEqual(content);
+    // The rate counts from the first bytes, not from before the minute's wait (that read ~1 KB/s).
+    expect(rates[0]).toBeGreaterThan(12 * KiB);
   });
 
   it('pauses (cutting the request in flight) and resumes from the server offset', async () => {
