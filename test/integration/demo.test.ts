@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lifelineAsync } from './support/cli.js';
+import { lifelineAsync, startLifeline } from './support/cli.js';
+import { until } from './support/tcp.js';
 
 describe('lifeline demo', () => {
   it('plays the story end to end and reports nothing lost and nothing applied twice', async () => {
@@ -43,4 +44,14 @@ describe('lifeline demo', () => {
     expect(report.recovery.drainedAfterFaultsMs).toBeDefined();
     expect(report.breaker.map((change) => change.to)).toContain('open');
   }, 120_000);
+
+  it('Ctrl-C says in which act it stopped, and gives no report of a story cut short', async () => {
+    const demo = startLifeline(['demo', '--quick', '--json']);
+    await until(() => demo.lines.some((line) => line.includes('"act":"flaky"')), 60_000, 'the second act');
+    demo.child.kill('SIGINT');
+    expect(await demo.exited).toBe(1);
+    const events = demo.lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    expect(events.at(-1)).toMatchObject({ event: 'interrupted', act: 'flaky' });
+    expect(events.some((event) => event.event === 'report')).toBe(false);
+  }, 90_000);
 });

@@ -1,11 +1,11 @@
 import { formatDuration, plural } from '../../core/format.js';
 import { formatBytes } from '../../core/units.js';
 import { type Output, paint } from '../output.js';
-import { bar } from '../progress-board.js';
+import { bar, fitWidth } from '../progress-board.js';
 import { linkStateText } from '../quality-text.js';
 import type { DemoRig } from './rig.js';
 import type { Phase } from './story.js';
-import type { Tally } from './tally.js';
+import type { Tally, UploadTally } from './tally.js';
 
 /** The live picture: link, quality, breaker, queue, server, uploads — redrawn in place on a terminal. */
 export class DemoView {
@@ -39,12 +39,14 @@ export class DemoView {
         `${plural(this.rig.proxy.counters.resetsInjected, 'reset')} injected`,
     ];
     for (const upload of this.tally.uploads.values()) {
-      const share = upload.sizeBytes === 0 ? 1 : upload.ackBytes / upload.sizeBytes;
+      const share = upload.sizeBytes === 0 ? 1 : upload.sentUpToBytes / upload.sizeBytes;
       lines.push(
-        `  upload   ${upload.file} ${bar(share)} ${String(Math.floor(share * 100)).padStart(3)}% ${formatBytes(upload.ackBytes)} / ${formatBytes(upload.sizeBytes)}${upload.done ? ' ✓' : ` ${formatBytes(upload.rate)}/s`}`,
+        `  upload   ${upload.file} ${bar(share)} ${String(Math.floor(share * 100)).padStart(3)}% ${formatBytes(upload.sentUpToBytes)} / ${formatBytes(upload.sizeBytes)} ${uploadState(upload)}`,
       );
     }
-    return lines;
+    // A line wider than the terminal wraps, and the redraw (which counts lines, not rows) leaves its tail.
+    const columns = this.output.columns;
+    return columns ? lines.map((line) => fitWidth(line, columns)) : lines;
   }
 
   /** On a terminal, replace the previous picture; elsewhere (a log, CI), a one-line summary every few seconds. */
@@ -77,4 +79,13 @@ export class DemoView {
     this.drawn = 0;
     this.output.line(`${paint(this.output, 'grey', this.tally.clock())} ${text}`);
   }
+}
+
+/** ✓ when done; else what it waits for, that no byte moves, or the rate. */
+function uploadState(upload: UploadTally): string {
+  if (upload.done) return '✓';
+  if (upload.waitingFor) return upload.waitingFor;
+  const stillMs = Date.now() - upload.movedAtMs;
+  if (stillMs >= 3000) return `no bytes for ${formatDuration(Math.floor(stillMs / 1000) * 1000)}`;
+  return `${formatBytes(upload.rate)}/s`;
 }
