@@ -102,9 +102,12 @@ export function followUploads(
             );
         }),
         upload.on('waitingForLink', () => {
-          if (json) return say('waiting', { for: 'link', linkUrl: runtime.linkUrl });
+          // Why the link is judged down ("…connection refused (127.0.0.1:8859)"): a wrong --to shows here.
+          const reason = runtime.connectivity?.snapshot().reason;
+          if (json) return say('waiting', { for: 'link', linkUrl: runtime.linkUrl, reason });
           board.note(
-            `${paint(output, 'grey', clockTime())} ${key} ${name}: waiting for the link (${runtime.linkUrl} is unreachable or failing)`,
+            `${paint(output, 'grey', clockTime())} ${key} ${name}: waiting for the link — ${runtime.linkUrl}: ` +
+              `${reason ?? 'unreachable or failing'}; is it the right address, and its server up?`,
           );
           drawBar('waiting for the link');
         }),

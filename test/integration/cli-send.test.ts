@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lifelineAsync, startLifeline } from './support/cli.js';
 import { startedServers } from './support/servers.js';
+import { closedPort, until } from './support/tcp.js';
 import { sha256 } from './support/upload-fixtures.js';
 import { lifelineWorkspace } from './support/workspace.js';
 
@@ -75,14 +75,30 @@ describe('lifeline send', () => {
   });
 });
 
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+describe('lifeline send --wait to a server that is not there', () => {
+  it('says why it waits for the link and what to check', async () => {
+    const server = await servers.started({ synchronous: 'normal' });
+    const { cwd, env } = lifelineWorkspace(server.url);
+    writeFileSync(join(cwd, 'lost.bin'), Buffer.alloc(1000, 1));
+    const port = await closedPort();
+    const sending = startLifeline(['send', 'lost.bin', '--to', `http://127.0.0.1:${port}/files/`, '--wait'], {
+      cwd,
+      env,
+    });
+    try {
+      const note = () => sending.lines.find((line) => line.includes('waiting for the link'));
+      await until(() => note() !== undefined, 20_000, 'the waiting note');
+      expect(note()).toMatch(
+        new RegExp(
+          `lost\\.bin: waiting for the link — http://127\\.0\\.0\\.1:${port}/files/: .*connection refused.*; is it the right address, and its server up\\?`,
+        ),
+      );
+    } finally {
+      sending.child.kill('SIGKILL');
+      await sending.exited;
+    }
+  });
+});
 
 describe('lifeline queue sync with uploads', () => {
   it('tells at once that the server of an upload is down (a few quick tries), and sends it once it is back', async () => {
