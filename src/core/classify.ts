@@ -219,6 +219,8 @@ function isFetchFailed(input: unknown): boolean {
 }
 
 function statusMessage(status: number, input: unknown): string {
+  // An error that says more than its status (what was being done, the server's words) keeps its message.
+  if (input instanceof Error && input.message.includes(`HTTP ${status}`)) return input.message;
   const statusText = (input as { statusText?: unknown }).statusText;
   const phrase =
     typeof statusText === 'string' && statusText.length > 0 ? statusText : REASON_PHRASES[status];

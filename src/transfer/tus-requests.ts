@@ -37,7 +37,7 @@ export function checkSize(capabilities: TusCapabilities | undefined, sizeBytes: 
   if (max === undefined || sizeBytes <= max) return;
   throw new TusStatusError(
     { status: 413, header: () => null, text: async () => '' },
-    `the server accepts uploads up to ${max} bytes; this one is ${sizeBytes}`,
+    `the server accepts uploads up to ${formatBytes(max)}; this one is ${formatBytes(sizeBytes)}`,
     'checking the size',
   );
 }
@@ -77,7 +77,7 @@ export class TusRequests {
       'upload-metadata': encodeMetadata(metadata),
     });
     const response = await this.send({ method: 'POST', url: endpoint, headers }, signal);
-    if (response.status !== 201) throw await statusError(response, 'creating the upload');
+    if (response.status !== 201) throw await statusError(response, creating(response.status, endpoint, size));
     const location = response.header('location');
     if (!location)
       throw new TusProtocolError(`the tus server at ${endpoint} created an upload without a Location header`);
@@ -120,6 +120,14 @@ export class TusRequests {
       dispose();
     }
   }
+}
+
+/** What failed, with what the likely cause is for the statuses a wrong address or a size limit give. */
+function creating(status: number, endpoint: string, sizeBytes: number): string {
+  if (status === 404 || status === 405)
+    return `creating the upload at ${endpoint} (is it a tus endpoint? lifeline serve's is <server>/files/)`;
+  if (status === 413) return `creating an upload of ${formatBytes(sizeBytes)} at ${endpoint} (too large for it)`;
+  return 'creating the upload';
 }
 
 export async function statusError(response: TusResponse, what: string): Promise<TusStatusError> {

@@ -100,6 +100,25 @@ describe('lifeline send --wait to a server that is not there', () => {
   });
 });
 
+describe('lifeline send: a server that refuses the upload', () => {
+  it('says why, from what the server said: too large, or not a tus endpoint at all', async () => {
+    const server = await servers.started({ synchronous: 'normal', maxUploadBytes: 1000 });
+    const { cwd, env } = lifelineWorkspace(server.url);
+    writeFileSync(join(cwd, 'big.bin'), Buffer.alloc(2048, 1));
+    const tooLarge = await lifelineAsync(['send', 'big.bin', '--wait'], { cwd, env });
+    expect(tooLarge.status).toBe(1);
+    expect(tooLarge.stdout).toMatch(/is dead: permanent failure: .*up to 1000 B; this one is 2\.0 KB/);
+
+    writeFileSync(join(cwd, 'small.bin'), Buffer.alloc(10, 1));
+    const nowhere = await lifelineAsync(['send', 'small.bin', '--to', `${server.url}/nope/`, '--wait'], {
+      cwd,
+      env,
+    });
+    expect(nowhere.status).toBe(1);
+    expect(nowhere.stdout).toMatch(/is dead: permanent failure: .*is it a tus endpoint\? .*HTTP 404/);
+  });
+});
+
 describe('lifeline queue sync with uploads', () => {
   it('tells at once that the server of an upload is down (a few quick tries), and sends it once it is back', async () => {
     const port = await closedPort();
