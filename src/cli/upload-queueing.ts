@@ -61,7 +61,7 @@ function settingsKept(
 ): string | undefined {
   if (item.status === 'completed') return undefined;
   const limit = (bytesPerSecond: number | undefined) =>
-    bytesPerSecond === undefined ? 'no limit' : `limit ${formatBytes(bytesPerSecond)}/s`;
+    bytesPerSecond === undefined ? 'no limit' : `a limit of ${formatBytes(bytesPerSecond)}/s`;
   const kept: string[] = [];
   if (item.priority !== asked.priority) kept.push(`priority ${item.priority}`);
   const queuedLimit = (item.payload as UploadOperation).bytesPerSecond;
@@ -112,6 +112,6 @@ export function describeQueued(queued: QueuedUpload, name: string): string {
     queued.item.status === 'running' && endedPid === undefined
       ? 'it is being sent now'
       : `to change them: lifeline queue remove ${queued.item.id}, then send it again`;
-  const kept = queued.keptSettings ? `; it keeps its ${queued.keptSettings} (${change})` : '';
+  const kept = queued.keptSettings ? `; it keeps ${queued.keptSettings} (${change})` : '';
   return `already queued ${what}, ${state}${kept}`;
 }

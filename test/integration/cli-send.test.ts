@@ -207,7 +207,7 @@ describe('lifeline send --to', () => {
     expect(same.stdout).not.toContain('the agent sends them'); // nothing new was queued
     const other = await lifelineAsync(['send', 'a.txt', '--priority', '5', '--limit', '1MB/s'], { cwd, env });
     expect(other.stdout).toContain(
-      'already queued #1 a.txt (1 B), pending; it keeps its priority 1 and no limit ' +
+      'already queued #1 a.txt (1 B), pending; it keeps priority 1 and no limit ' +
         '(to change them: lifeline queue remove 1, then send it again)',
     );
     const json = await lifelineAsync(['send', 'a.txt', '--limit', '1MB/s', '--json'], { cwd, env });
