@@ -82,13 +82,26 @@ export function endpointFlag(to: string | undefined): string | undefined {
  */
 async function dropSuperseded(runtime: Runtime, item: QueueItem): Promise<void> {
   const { path, endpoint } = item.payload as UploadOperation;
+  // Only older ones: two versions queued at once must not remove each other.
+  for (const older of await pendingUploadsOf(runtime, path, endpoint))
+    if (older.id < item.id) await runtime.queue.remove(older.id);
+}
+
+/** The pending uploads of the file at `path` to `endpoint`. */
+async function pendingUploadsOf(runtime: Runtime, path: string, endpoint: string): Promise<QueueItem[]> {
   const pending = await runtime.queue.list({ kind: 'upload', status: 'pending', limit: 100_000 });
-  for (const older of pending) {
-    const payload = older.payload as UploadOperation;
-    // Only older ones: two versions queued at once must not remove each other.
-    if (older.id < item.id && payload.path === path && payload.endpoint === endpoint)
-      await runtime.queue.remove(older.id);
-  }
+  return pending.filter((item) => {
+    const payload = item.payload as UploadOperation;
+    return payload.path === path && payload.endpoint === endpoint;
+  });
+}
+
+/** Removes the pending uploads of `path` to `endpoint` (its file is gone); returns their ids. */
+export async function withdrawUploads(runtime: Runtime, path: string, endpoint: string): Promise<number[]> {
+  const withdrawn: number[] = [];
+  for (const item of await pendingUploadsOf(runtime, path, endpoint))
+    if (await runtime.queue.remove(item.id)) withdrawn.push(item.id);
+  return withdrawn;
 }
 
 /** Reads --limit and --priority the way send and watch both take them. */

@@ -13,6 +13,8 @@ export interface WatchedFile {
 export interface DirectoryWatcherEvents {
   /** A new or changed file that has stopped growing for `settleMs`. */
   ready: WatchedFile;
+  /** A file seen before is no longer there (deleted, or moved away). */
+  gone: { path: string };
   error: { error: unknown };
 }
 
@@ -75,7 +77,11 @@ export class DirectoryWatcher extends Emitter<DirectoryWatcherEvents> {
       const listed = await this.files(this.directory);
       // Files gone from the directory are forgotten: a long watch of an outbox does not grow without end.
       const present = new Set(listed);
-      for (const path of this.seen.keys()) if (!present.has(path)) this.seen.delete(path);
+      for (const path of this.seen.keys()) {
+        if (present.has(path)) continue;
+        this.seen.delete(path);
+        this.emit('gone', { path });
+      }
       for (const path of listed) {
         let info: Awaited<ReturnType<typeof stat>>;
         try {

@@ -1,4 +1,4 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type LifelineServer } from '../../src/server/index.js';
@@ -90,5 +90,37 @@ describe('lifeline watch', () => {
     const busy = await lifelineAsync(['watch', directory, '--interval', '0'], { env });
     expect(busy.status).toBe(2);
     expect(busy.stderr).toContain("--interval: at least 100ms, not '0'");
+  });
+
+  it('withdraws a queued upload whose file is deleted before it is sent (an outbox, not a failure)', async () => {
+    const cwd = tempDir('lifeline-watch-cwd-');
+    writeFileSync(
+      join(cwd, 'lifeline.config.json'),
+      JSON.stringify({ server: 'http://127.0.0.1:9', queue: { synchronous: 'normal' } }),
+    );
+    const env = { LIFELINE_HOME: tempDir('lifeline-watch-home-') };
+    const dir = tempDir('lifeline-outbox-');
+    watcher = startLifeline(
+      ['watch', dir, '--settle', '200ms', '--interval', '100ms', '--queue-only', '--json'],
+      { cwd, env },
+    );
+    const command = watcher;
+    writeFileSync(join(dir, 'keep.txt'), 'stays');
+    writeFileSync(join(dir, 'drop.txt'), 'changed my mind');
+    await until(
+      () => events(command).filter((event) => event.event === 'queued').length === 2,
+      20_000,
+      'both queued',
+    );
+    const dropId = events(command).find(
+      (event) => event.event === 'queued' && String(event.file).endsWith('drop.txt'),
+    )?.id;
+    rmSync(join(dir, 'drop.txt'));
+    await until(() => events(command).some((event) => event.event === 'withdrawn'), 20_000, 'the withdrawal');
+    expect(events(command).find((event) => event.event === 'withdrawn')).toMatchObject({ id: dropId });
+    const listed = JSON.parse(
+      (await lifelineAsync(['queue', 'list', '--json'], { cwd, env })).stdout,
+    ) as Array<{ payload: { path: string } }>;
+    expect(listed.map((item) => item.payload.path)).toEqual([join(dir, 'keep.txt')]);
   });
 });

@@ -36,8 +36,13 @@ describe('DirectoryWatcher on a real directory', () => {
 
     // Manual scans (--once) arm no timer either; a file gone and written again is a new file — even with
     // the same size and time as before, so only forgetting the vanished file can make it reported again.
+    const gone: string[] = [];
+    watcher.on('gone', ({ path }) => gone.push(path));
     rmSync(join(dir, 'a.txt'));
     await watcher.scan();
+    expect(gone).toEqual([join(dir, 'a.txt')]); // said once, then forgotten
+    await watcher.scan();
+    expect(gone).toHaveLength(1);
     expect(clock.pendingTimers).toBe(0);
     writeFileSync(join(dir, 'a.txt'), 'ALPHA');
     utimesSync(join(dir, 'a.txt'), fixedTimeS, fixedTimeS);

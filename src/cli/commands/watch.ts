@@ -9,7 +9,13 @@ import { followUploads } from '../follow-uploads.js';
 import { untilInterrupted } from '../interrupt.js';
 import { eventPrinter, paint } from '../output.js';
 import { reportQueue } from '../queue-events.js';
-import { describeQueued, endpointFlag, queueUpload, uploadFlags } from '../upload-queueing.js';
+import {
+  describeQueued,
+  endpointFlag,
+  queueUpload,
+  uploadFlags,
+  withdrawUploads,
+} from '../upload-queueing.js';
 
 const MIN_INTERVAL_MS = 100;
 
@@ -20,7 +26,8 @@ Usage: lifeline watch <dir> [--to <tus endpoint>] [--settle 2s] [--interval 1s] 
 
 Queues each new or changed file once it has stopped growing for --settle, and uploads it resumably (unless
 --queue-only, when a running agent does). Restarting is safe: a file already queued or sent unchanged is
-not queued again. Names starting with '.' and ending in .part, .tmp, .crdownload, .swp or ~ are ignored.`;
+not queued again. A file deleted before it is sent is withdrawn from the queue. Names starting with '.'
+and ending in .part, .tmp, .crdownload, .swp or ~ are ignored.`;
 
 export const watchCommand: Command = {
   name: 'watch',
@@ -82,6 +89,19 @@ export const watchCommand: Command = {
             file: file.path,
             error: (error as Error).message,
           }),
+      );
+    });
+    // An outbox: a file deleted before it was sent is withdrawn, not a failure to report.
+    watcher.on('gone', ({ path }) => {
+      withdrawUploads(runtime, path, endpoint).then(
+        (ids) => {
+          for (const id of ids)
+            say('withdrawn', `withdrawn #${id} ${basename(path)}: deleted before it was sent`, {
+              id,
+              file: path,
+            });
+        },
+        (error: unknown) => say('error', paint(view.output, 'red', (error as Error).message), { file: path }),
       );
     });
     watcher.on('error', ({ error }) =>
