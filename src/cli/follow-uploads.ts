@@ -8,12 +8,25 @@ import type { UploadOperation } from '../node/upload-operation.js';
 import type { ResumableUpload } from '../transfer/resumable-upload.js';
 import type { UploadEvents } from '../transfer/upload-events.js';
 import { clockTime, type Output, paint } from './output.js';
-import { bar, ProgressBoard, shortenMiddle } from './progress-board.js';
+import { BAR_WIDTH, bar, ProgressBoard, shortenMiddle } from './progress-board.js';
 
 /** How long no byte moves before the bar shows that instead of the last rate. */
 const STILL_AFTER_MS = 3000;
 /** A file name is never shortened below this, whatever the terminal's width. */
 const MIN_NAME_COLUMNS = 12;
+/** Nor the bar below this many cells. */
+const MIN_BAR_CELLS = 6;
+
+/**
+ * On a narrow terminal the name gives way first, then the bar; the figures (size, rate, ETA) never do.
+ * `fixedColumns`: everything else on the line.
+ */
+function fitBar(name: string, columns: number | undefined, fixedColumns: number) {
+  const spare = columns ? columns - 1 - fixedColumns : Infinity; // for the name and the bar's cells
+  const nameColumns = Math.max(MIN_NAME_COLUMNS, Math.min(stringWidth(name), spare - BAR_WIDTH));
+  const barCells = Math.max(MIN_BAR_CELLS, Math.min(BAR_WIDTH, spare - nameColumns));
+  return { nameColumns, barCells };
+}
 
 export interface UploadsView {
   /** Where everything else the command prints goes while bars are live: above them, not over them. */
@@ -67,13 +80,12 @@ export function followUploads(
         const allSent = progress.sentUpToBytes >= progress.totalBytes;
         const eta = progress.etaMs === undefined || allSent ? '' : `  ETA ${formatDuration(progress.etaMs)}`;
         const figures =
-          `${bar(share)} ${String(Math.floor(share * 100)).padStart(3)}%  ` +
+          ` ${String(Math.floor(share * 100)).padStart(3)}%  ` +
           `${formatBytes(progress.sentUpToBytes)} / ${formatBytes(progress.totalBytes)}  ` +
           (waitingFor ?? `${formatBytes(progress.bytesPerSecond)}/s${eta}`) +
           (retries > 0 ? `  retries ${retries}` : '');
-        // On a narrow terminal a long name gives way, not the figures after it.
-        const room = output.columns ? output.columns - 1 - stringWidth(`${key}   ${figures}`) : Infinity;
-        board.set(key, `${key} ${shortenMiddle(name, Math.max(MIN_NAME_COLUMNS, room))}  ${figures}`);
+        const { nameColumns, barCells } = fitBar(name, output.columns, stringWidth(`${key}   []${figures}`));
+        board.set(key, `${key} ${shortenMiddle(name, nameColumns)}  ${bar(share, barCells)}${figures}`);
       };
       const stops = [
         upload.on('progress', (progress) => {

@@ -128,10 +128,10 @@ function takeColumns(text: string, width: number): string {
   return taken;
 }
 
-const BAR_WIDTH = 20;
+export const BAR_WIDTH = 20;
 
-/** "[██████░░░░]" for a share 0..1. */
-export function bar(share: number): string {
-  const filled = Math.max(0, Math.min(BAR_WIDTH, Math.round(share * BAR_WIDTH)));
-  return `[${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}]`;
+/** "[██████░░░░]" for a share 0..1, `cells` wide inside the brackets. */
+export function bar(share: number, cells = BAR_WIDTH): string {
+  const filled = Math.max(0, Math.min(cells, Math.round(share * cells)));
+  return `[${'█'.repeat(filled)}${'░'.repeat(cells - filled)}]`;
 }

@@ -1,3 +1,4 @@
+import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { followUploads } from '../../../src/cli/follow-uploads.js';
 import type { Output } from '../../../src/cli/output.js';
@@ -15,12 +16,12 @@ class RunEvents extends Emitter<UploadRunEvents> {
 }
 
 /** What a terminal of 200 columns shows last for each bar, and every line printed above the bars. */
-function terminal() {
+function terminal(columns = 200) {
   const written: string[] = [];
   const output: Output = {
     colour: false,
     terminal: true,
-    columns: 200,
+    columns,
     line: (text = '') => written.push(text),
     write: () => {},
     error: () => {},
@@ -151,6 +152,37 @@ describe('followUploads on a terminal', () => {
     await clock.runAll();
     await done;
     expect(documents.at(-1)).toMatchObject({ event: 'uploaded', id: 5 });
+    view.stop();
+  });
+
+  it('on an 80-column terminal, the name and then the bar give way: the rate and ETA stay whole', async () => {
+    const clock = new FakeClock(Date.now());
+    const server = new MemoryTusServer();
+    const name = 'survey-of-the-northern-shelf-2026.bin';
+    const source = new BytesSource(new Uint8Array(40 * 1024 * 1024), { name });
+    await source.sha256();
+    const upload = new ResumableUpload({
+      source,
+      endpoint: 'http://tus.test/files/',
+      transport: server.transport,
+      bytesPerSecond: 250 * 1024, // "250.0 KB/s  ETA 2m 43s": as wide as figures get
+      clock,
+    });
+    const events = new RunEvents();
+    const runtime = { uploads: events, linkUrl: 'http://tus.test/' } as unknown as Runtime;
+    const { output, written } = terminal(80);
+    const view = followUploads(runtime, output, false, clock);
+    events.started({
+      item: { id: 12, kind: 'upload', payload: { path: `/data/${name}` } } as QueueItem,
+      upload,
+    });
+    void upload.start().catch(() => {});
+    await clock.advance(2000);
+    const line = written.filter((text) => text.startsWith('#12 ')).at(-1) ?? '';
+    expect(line).toMatch(/KB\/s {2}ETA \d+m \d+s$/);
+    expect(stringWidth(line)).toBeLessThanOrEqual(79);
+    expect(line).toMatch(/^#12 survey.*\.bin  \[/); // the name, shortened in the middle
+    upload.abort();
     view.stop();
   });
 });
