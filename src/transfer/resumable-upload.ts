@@ -275,9 +275,9 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     this.current = controller;
     const watchdog = new Watchdog(this.clock, this.stallTimeoutMs, () => {
       this.emit('stalled', { offset, stallTimeoutMs: this.stallTimeoutMs });
-      controller.abort(
-        new TimeoutError(this.stallTimeoutMs, 'upload', stallMessage(this.stallTimeoutMs, offset)),
-      );
+      // Where the bytes sent reach, as the bar shows it (the server says next how much it kept).
+      const message = stallMessage(this.stallTimeoutMs, offset + this.patchSent);
+      controller.abort(new TimeoutError(this.stallTimeoutMs, 'upload', message));
     });
     const headers = this.requests.headers({
       'upload-offset': String(offset),

@@ -135,6 +135,6 @@ export async function statusError(response: TusResponse, what: string): Promise<
   return new TusStatusError(response, body, what);
 }
 
-export function stallMessage(stallTimeoutMs: number, offset: number): string {
-  return `upload stalled: no bytes moved for ${formatDuration(stallTimeoutMs)} at ${formatBytes(offset)}`;
+export function stallMessage(stallTimeoutMs: number, sentUpToBytes: number): string {
+  return `upload stalled: no bytes moved for ${formatDuration(stallTimeoutMs)} after ${formatBytes(sentUpToBytes)} sent`;
 }

@@ -120,7 +120,7 @@ describe('ResumableUpload', () => {
     await clock.advance(1);
     expect(stalls).toEqual([0]);
     await clock.runAll();
-    expect(retries).toEqual(['timeout: upload stalled: no bytes moved for 5.0s at 0 B']);
+    expect(retries).toEqual(['timeout: upload stalled: no bytes moved for 5.0s after 0 B sent']);
     expect(result.value?.size).toBe(128 * KiB);
     expect(stored(server)).toEqual(content);
   });
