@@ -118,7 +118,8 @@ export function uploadFlags(values: { limit?: string | undefined; priority?: str
 export function describeQueued(queued: QueuedUpload, name: string): string {
   const what = `#${queued.item.id} ${name} (${formatBytes(queued.size)})`;
   if (queued.fresh) return `queued ${what}`;
-  if (queued.item.status === 'completed') return `already sent ${what}`;
+  if (queued.item.status === 'completed')
+    return `already sent ${what}; to send it again: lifeline queue remove ${queued.item.id}, then send it`;
   const endedPid = endedHolder(queued.item);
   const state = endedPid === undefined ? queued.item.status : endedHolderText(endedPid);
   const change =

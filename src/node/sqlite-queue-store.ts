@@ -93,7 +93,7 @@ export class SqliteQueueStore implements QueueStore {
     this.statements = {
       insert: db.prepare(
         `INSERT INTO items (kind, payload, priority, idempotency_key, status, max_attempts, next_attempt_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
+         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
       ),
       byKey: db.prepare('SELECT * FROM items WHERE idempotency_key = ?'),
       byId: db.prepare('SELECT * FROM items WHERE id = ?'),
@@ -164,12 +164,11 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   private insertOne(fresh: NewItem): { item: QueueItem; inserted: boolean } {
-    const { changes, lastInsertRowid } = this.statements.insert.run(
-      ...newItemParams(fresh),
-      fresh.createdAtMs, // updated_at
-    );
-    if (changes === 0)
-      return { item: toItem(this.statements.byKey.get(fresh.idempotencyKey) as Row), inserted: false };
+    // Looked up first (this runs in a write transaction): an INSERT that met the key would still use up an
+    // AUTOINCREMENT id, and ids would skip. A generated key cannot be stored already.
+    const stored = fresh.generatedKey ? undefined : (this.statements.byKey.get(fresh.idempotencyKey) as Row);
+    if (stored) return { item: toItem(stored), inserted: false };
+    const { lastInsertRowid } = this.statements.insert.run(...newItemParams(fresh), fresh.createdAtMs);
     return { item: pendingItem(Number(lastInsertRowid), fresh), inserted: true };
   }
 

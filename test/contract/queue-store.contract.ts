@@ -61,6 +61,9 @@ export function describeQueueStore(
         [false, original?.item.id],
       ]);
       expect((await store.counts()).total).toBe(1);
+      // A repeated key uses up no id: the next item takes the one after the original.
+      const [next] = await store.insert([item({ idempotencyKey: 'other' })]);
+      expect(next?.item.id).toBe((original?.item.id as number) + 1);
     });
 
     it('claims by priority (higher first), then first in first out, up to the limit', async () => {

@@ -22,6 +22,13 @@ describe('lifeline send', () => {
       { filename: 'report.txt', sha256: sha256(Buffer.from(text)), verified: true },
     ]);
 
+    const again = await lifelineAsync(['send', 'report.txt'], { cwd, env });
+    expect(again.stdout).toMatch(
+      /already sent #1 report\.txt \(.*\); to send it again: lifeline queue remove 1, then send it\n/,
+    );
+    const summary = JSON.parse(sent.stdout.trimEnd().split('\n').at(-1) as string);
+    expect(summary).toMatchObject({ event: 'summary', sent: 1, at: expect.stringMatching(/^\d{4}-/) });
+
     // One missing name among good ones queues none of them, not the ones before it.
     writeFileSync(join(cwd, 'good.txt'), 'fine\n');
     const missing = await lifelineAsync(['send', 'good.txt', 'nowhere.bin', '--wait'], { cwd, env });

@@ -126,7 +126,15 @@ async function uploadNow(runtime: Runtime, ids: number[], output: Output, json: 
   const dead = items.filter((item) => item?.status === 'dead').length;
   const sent = items.filter((item) => item?.status === 'completed').length;
   stopCounting();
-  if (json) output.json({ event: 'summary', sent, dead, waiting: ids.length - sent - dead, othersSent });
+  if (json)
+    output.json({
+      event: 'summary',
+      at: new Date().toISOString(),
+      sent,
+      dead,
+      waiting: ids.length - sent - dead,
+      othersSent,
+    });
   else
     output.line(
       `${sent} of ${ids.length} sent${dead > 0 ? `, ${dead} failed ('lifeline uploads' says why)` : ''}${sent + dead < ids.length ? '; the rest stay queued' : ''}` +
