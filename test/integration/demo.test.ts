@@ -26,6 +26,15 @@ describe('lifeline demo', () => {
     const resumed = events.filter((event) => event.event === 'resumed');
     expect(resumed.length).toBeGreaterThan(0);
     expect(resumed[0]?.offset).toBeGreaterThan(0);
+    // Each file's line names it and says how often it resumed (the one cut above did).
+    const uploaded = events.filter((event) => event.event === 'uploaded');
+    expect(uploaded.map((event) => event.file).sort()).toEqual([
+      'survey-1.bin',
+      'survey-2.bin',
+      'survey-3.bin',
+    ]);
+    const cut = uploaded.find((event) => event.id === resumed[0]?.id);
+    expect(cut?.resumes).toBeGreaterThanOrEqual(resumed.filter((event) => event.id === cut?.id).length);
     const report = events.find((event) => event.event === 'report') as {
       ok: boolean;
       operations: { queued: number; delivered: number; lost: number; duplicates: number };

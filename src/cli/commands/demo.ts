@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { plural } from '../../core/format.js';
 import { formatBytes } from '../../core/units.js';
 import { type UploadOperation, uploadOperation } from '../../node/upload-operation.js';
 import { httpOperation } from '../../queue/http-operation.js';
@@ -151,11 +152,17 @@ function follow(
       reason,
     }),
   );
+  // Resumptions per item: after a cut connection (in this run), or from where an earlier run left off.
+  const resumes = new Map<number, number>();
   rig.runtime.queue.on('completed', ({ item, result }) => {
     if (item.kind !== 'upload') return;
     const { resumedFromOffset } = result as { resumedFromOffset: number };
-    say('uploaded', `uploaded ${fileName(item)}${resumedFromOffset > 0 ? ' (resumed)' : ''}`, {
+    const count = (resumes.get(item.id) ?? 0) + (resumedFromOffset > 0 ? 1 : 0);
+    const name = fileName(item);
+    say('uploaded', `uploaded ${name}${count > 0 ? ` (resumed ${plural(count, 'time')})` : ''}`, {
       id: item.id,
+      file: name,
+      resumes: count,
     });
   });
   // A cut connection: the upload asks the server how far it got and goes on from there.
@@ -163,6 +170,7 @@ function follow(
     const name = fileName(item);
     upload.on('resumed', ({ offset, reason }) => {
       if (reason !== 'retry') return;
+      resumes.set(item.id, (resumes.get(item.id) ?? 0) + 1);
       const where =
         offset >= upload.source.size
           ? 'the server has every byte; finishing (only its answer was lost)'

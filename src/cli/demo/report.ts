@@ -1,4 +1,4 @@
-import { formatDuration } from '../../core/format.js';
+import { formatDuration, plural } from '../../core/format.js';
 import { formatBytes } from '../../core/units.js';
 import { FileSource } from '../../node/file-source.js';
 import { type Output, paint } from '../output.js';
@@ -92,7 +92,7 @@ export function printReport(output: Output, report: DemoReport): void {
     `              ${formatBytes(files.bytesSent)} sent for ${formatBytes(files.bytes)}: ${formatBytes(files.resentBytes)} re-sent (${(files.resentShare * 100).toFixed(1)}%)`,
   );
   output.line(
-    `  faults      ${faults.resets} connection resets · an outage of ${formatDuration(faults.outageMs)} · ${faults.pushbacks} answers 429 with Retry-After · ${faults.connections} connections`,
+    `  faults      ${plural(faults.resets, 'connection reset')} · an outage of ${formatDuration(faults.outageMs)} · ${plural(faults.pushbacks, 'answer')} 429 with Retry-After (over ${plural(faults.connections, 'connection')} in all)`,
   );
   const linkBack =
     recovery.linkSeenBackMs === undefined
