@@ -33,7 +33,9 @@ export function reportQueue(
     queue.on('retrying', ({ item, delayMs, error }) =>
       line(
         'retrying',
-        `${paint(output, 'yellow', '↻')} #${item.id} ${describeItem(item)} failed: ${error.message} — retrying in ${formatDuration(delayMs)} (attempt ${item.attempts} of ${item.maxAttempts})`,
+        `${paint(output, 'yellow', '↻')} #${item.id} ${describeItem(item)} ${error.kind === 'circuit-open' ? 'held back' : 'failed'}: ${error.message}` +
+          // An open breaker's message already says when it tries again.
+          `${error.kind === 'circuit-open' ? '' : ` — retrying in ${formatDuration(delayMs)}`} (attempt ${item.attempts} of ${item.maxAttempts})`,
         {
           id: item.id,
           kind: item.kind,

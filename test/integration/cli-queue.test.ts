@@ -5,6 +5,7 @@ import type { QueueItem } from '../../src/queue/types.js';
 import { createServer, type LifelineServer } from '../../src/server/index.js';
 import { lifelineAsync } from './support/cli.js';
 import { tempDir } from './support/queue-fixtures.js';
+import { closedPort } from './support/tcp.js';
 
 let server: LifelineServer | undefined;
 afterEach(async () => {
@@ -86,6 +87,8 @@ describe('lifeline queue', { timeout: 60_000 }, () => {
     );
     expect(server.operationCount).toBe(3);
     expect(server.appliedCountByKey().get('mine-1')).toBe(1);
+    const idle = await run('queue', 'sync'); // one line, not "nothing to send" and then "sent 0 of 0"
+    expect([idle.status, idle.stdout]).toEqual([0, 'nothing to send\n']);
     expect(JSON.parse((await run('queue', 'status', '--json')).stdout)).toMatchObject({
       pending: 0,
       completed: 3,
@@ -266,5 +269,24 @@ describe('lifeline queue', { timeout: 60_000 }, () => {
       expect(result.stderr, args.join(' ')).toContain('queue.concurrency');
     }
     expect((await run('queue', 'status', '--config')).stderr).toContain('--config needs a path');
+  });
+
+  it('says an open breaker holds an item back, and when it tries again, once', async () => {
+    const { server, cwd, run } = await setup();
+    const dead = `127.0.0.1:${await closedPort()}`;
+    writeFileSync(
+      join(cwd, 'lifeline.config.json'),
+      JSON.stringify({
+        server: server.url,
+        queue: { synchronous: 'normal' },
+        circuits: { [dead]: { consecutiveFailures: 1, resetTimeoutMs: 60_000 } },
+      }),
+    );
+    await run('queue', 'add', `http://${dead}/ops/a`, '--data', '{}');
+    const sync = await run('queue', 'sync');
+    expect(sync.stdout).toMatch(
+      /↻ #1 POST 127\.0\.0\.1:\d+\/ops\/a held back: circuit '.*' is open \(.*\); calls fail fast — next trial call in [\d.]+s \(attempt 1 of \d+\)/,
+    );
+    expect(sync.stdout).not.toMatch(/next trial call in [\d.]+s — retrying in/);
   });
 });

@@ -203,7 +203,8 @@ const SUBCOMMANDS: Record<string, Handler> = {
       output.line(
         `the queue is paused: nothing sent; ${plural(summary.remaining, 'operation')} pending ('lifeline queue resume' lets them go)`,
       );
-    } else {
+    } else if (summary.attempted > 0 || summary.remaining > 0) {
+      // (Nothing attempted and nothing left: "nothing to send" above said it all.)
       output.line(
         `sent ${summary.completed} of ${summary.attempted}; ${summary.retrying} will be retried, ${summary.dead} dead, ` +
           `${summary.released} waiting for the link; ${summary.remaining} pending now`,
