@@ -153,7 +153,9 @@ export class RetryPolicy extends LayeredPolicy<RetryEvents> {
     if (serverNamedDelay && delayMs > this.maxRetryAfterMs) {
       // An open breaker's error already says when its next trial is; it was no server's request to wait.
       const thrown =
-        failure.kind === 'circuit-open' ? error : new RetryAfterTooLongError(delayMs, this.maxRetryAfterMs, error);
+        failure.kind === 'circuit-open'
+          ? error
+          : new RetryAfterTooLongError(delayMs, this.maxRetryAfterMs, error);
       return giveUp('retry-after-too-long', thrown);
     }
     if (startMs !== undefined && this.clock.now() - startMs + delayMs > this.maxElapsedMs) {

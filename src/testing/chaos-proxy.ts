@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { type Clock, realClock, type Timer } from '../core/clock.js';
 import { InvalidOptionError } from '../core/errors.js';
 import { Emitter } from '../core/events.js';
+import { formatDuration } from '../core/format.js';
 import { type Random, seededRandom } from '../core/random.js';
 import { ChaosConnection, type ConnectionOwner } from './chaos-connection.js';
 import { appliesTo, describeToxic, normaliseToxic, type Toxic, type ToxicSpec } from './toxics.js';
@@ -208,7 +209,9 @@ export class ChaosProxy extends Emitter<ChaosEvents> implements ConnectionOwner 
       this.outageTimers.add(timer);
       timers.push(timer);
     };
-    later(startInMs, () => this.refuse({ resetExisting: true, reason: `outage for ${durationMs}ms` }));
+    later(startInMs, () =>
+      this.refuse({ resetExisting: true, reason: `outage for ${formatDuration(durationMs)}` }),
+    );
     later(startInMs + durationMs, () => this.accept());
     return {
       cancel: () => {
@@ -221,7 +224,10 @@ export class ChaosProxy extends Emitter<ChaosEvents> implements ConnectionOwner 
   }
 
   describeToxics(): string[] {
-    return this.toxicList.map((toxic) => `${toxic.name}: ${describeToxic(toxic)}`);
+    // A toxic named after its type needs no name in front ("latency 500ms…", not "latency: latency 500ms…").
+    return this.toxicList.map((toxic) =>
+      toxic.name === toxic.type ? describeToxic(toxic) : `${toxic.name}: ${describeToxic(toxic)}`,
+    );
   }
 
   // ConnectionOwner

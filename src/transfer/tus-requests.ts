@@ -126,7 +126,8 @@ export class TusRequests {
 function creating(status: number, endpoint: string, sizeBytes: number): string {
   if (status === 404 || status === 405)
     return `creating the upload at ${endpoint} (is it a tus endpoint? lifeline serve's is <server>/files/)`;
-  if (status === 413) return `creating an upload of ${formatBytes(sizeBytes)} at ${endpoint} (too large for it)`;
+  if (status === 413)
+    return `creating an upload of ${formatBytes(sizeBytes)} at ${endpoint} (too large for it)`;
   return 'creating the upload';
 }
 

@@ -1,6 +1,6 @@
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lifeline, type RunningCommand, startLifeline } from './support/cli.js';
+import { lifeline, lifelineAsync, type RunningCommand, startLifeline } from './support/cli.js';
 import { echoServer, type TestServer, until } from './support/tcp.js';
 
 let running: RunningCommand | undefined;
@@ -39,7 +39,7 @@ describe('lifeline chaos', () => {
       'the proxy to listen',
     );
     const { port, toxics } = events(command)[0] as { port: number; toxics: string[] };
-    expect(toxics).toEqual(['reset: reset at once, both ways, 100% of connections']);
+    expect(toxics).toEqual(['reset at once, both ways, 100% of connections']);
 
     const code = await new Promise<string>((resolve) => {
       const socket = connect({ host: '127.0.0.1', port });
@@ -80,9 +80,24 @@ describe('lifeline chaos', () => {
     const command = running;
     await until(() => command.lines.some((line) => line.includes('Ctrl-C')), 20_000, 'the banner');
     expect(command.lines.join('\n')).toMatch(/chaos proxy 127\.0\.0\.1:\d+ → 127\.0\.0\.1:\d+/);
-    expect(command.lines).toContain('  latency: latency 500ms ± 100ms, both ways, 100% of connections');
-    expect(command.lines).toContain('  bandwidth: bandwidth 256.0 KB/s, both ways, 100% of connections');
+    expect(command.lines).toContain('  latency 500ms ± 100ms, both ways, 100% of connections');
+    expect(command.lines).toContain('  bandwidth 256.0 KB/s, both ways, 100% of connections');
     expect(command.lines).toContain('  outage from t=2s to t=5s');
+  });
+
+  it('says when the address to listen on is taken, instead of a raw EADDRINUSE (exit 2)', async () => {
+    const taken = createNetServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const busy = await lifelineAsync(['chaos', '--upstream', '8080', '--listen', `127.0.0.1:${port}`]);
+      expect(busy.status).toBe(2);
+      expect(busy.stderr).toContain(
+        `--listen: 127.0.0.1:${port} is in use (another proxy?); pick another address`,
+      );
+    } finally {
+      taken.close();
+    }
   });
 
   it('refuses bad arguments with a clear message and exit code 2', () => {

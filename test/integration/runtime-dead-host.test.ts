@@ -27,7 +27,10 @@ describe('one dead server does not hold up the others (the agent’s runtime)', 
     connectivity.start();
     queue.start();
     await queue.enqueueMany(
-      [1, 2, 3].map((n) => ({ kind: 'http', payload: { method: 'POST', url: `http://${deadHost}/ops/${n}` } })),
+      [1, 2, 3].map((n) => ({
+        kind: 'http',
+        payload: { method: 'POST', url: `http://${deadHost}/ops/${n}` },
+      })),
     );
     await untilAsync(async () => fetch.breakerFor(deadHost)?.state === 'open', 10_000, 'the breaker to open');
     // The dead server's items wait in the queue for the breaker's trial, not in the worker's slots.

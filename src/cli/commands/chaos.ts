@@ -10,6 +10,8 @@ const HELP = `lifeline chaos — a TCP proxy that injects real network faults
 
 Usage: lifeline chaos --upstream <host:port> [--listen <host:port>] [faults] [--seed N] [--json]
 
+  --listen <host:port>     where the proxy listens (default 127.0.0.1:8666)
+
 Faults (combine freely; each applies in --direction, default both):
   --latency <ms>           delay every chunk (e.g. 500, 2s)
   --jitter <ms>            vary the latency by up to this much either way
@@ -75,14 +77,18 @@ export const chaosCommand: Command = {
       toxics,
       ...(seed === undefined ? {} : { seed }),
     });
-    await proxy.start();
+    await proxy.start().catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE')
+        throw new UsageError(`--listen: ${values.listen} is in use (another proxy?); pick another address`);
+      throw error;
+    });
     report(proxy, output, values.json === true);
     if (!values.json) {
       output.line(
         `chaos proxy ${paint(output, 'bold', `${proxy.host}:${proxy.port}`)} → ${proxy.upstream.host}:${proxy.upstream.port}`,
       );
       for (const line of proxy.describeToxics()) output.line(`  ${line}`);
-      if (proxy.toxics().length === 0) output.line('  no faults: forwarding untouched');
+      if (proxy.toxics().length === 0 && !outage) output.line('  no faults: forwarding untouched');
       if (outage)
         output.line(
           `  outage from t=${outage.startInMs / 1000}s to t=${(outage.startInMs + outage.durationMs) / 1000}s`,

@@ -181,7 +181,7 @@ describe('followUploads on a terminal', () => {
     const line = written.filter((text) => text.startsWith('#12 ')).at(-1) ?? '';
     expect(line).toMatch(/KB\/s {2}ETA \d+m \d+s$/);
     expect(stringWidth(line)).toBeLessThanOrEqual(79);
-    expect(line).toMatch(/^#12 survey.*\.bin  \[/); // the name, shortened in the middle
+    expect(line).toMatch(/^#12 survey.*\.bin {2}\[/); // the name, shortened in the middle
     upload.abort();
     view.stop();
   });
