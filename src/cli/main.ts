@@ -81,9 +81,14 @@ export async function main(argv: string[], output: Output = createOutput()): Pro
     output.line(`lifeline ${version()}`);
     return EXIT.ok;
   }
-  if (first === undefined || first === '--help' || first === '-h') {
+  if (first === '--help' || first === '-h') {
     output.line(help());
     return EXIT.ok;
+  }
+  // No command: the help says what there is, and the exit code that nothing was done.
+  if (first === undefined) {
+    output.error(help());
+    return EXIT.usage;
   }
   if (first === 'help') {
     // `lifeline help send` is `lifeline send --help`.

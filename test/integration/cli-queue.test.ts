@@ -256,6 +256,12 @@ describe('lifeline queue', { timeout: 60_000 }, () => {
     expect(listed.map((item) => item.priority)).toContain(-5);
     expect((await run('queue', 'frobnicate')).stderr).toContain("unknown queue command 'frobnicate'");
     expect((await run('queue', 'remove', 'x')).stderr).toContain('queue remove needs an item id');
+    const typo = await run('queue', 'add', '/ops/x', '--method', 'FETCH');
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toContain(
+      "--method: use one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, not 'FETCH'",
+    );
+    expect((await run('queue', 'add', '/ops/x', '--method', 'put')).status).toBe(0);
   });
 
   it('reads --config in either form, like every other command', async () => {

@@ -14,13 +14,15 @@ describe('lifeline command', () => {
     expect(lifeline(['--version'])).toMatchObject({ status: 0, stdout: `lifeline ${manifest.version}\n` });
   });
 
-  it('prints help listing its commands, with no arguments and with --help', () => {
-    for (const args of [[], ['--help']]) {
-      const result = lifeline(args);
-      expect(result.status).toBe(0);
-      expect(result.stdout).toContain('Usage: lifeline <command>');
-      expect(result.stdout).toMatch(/chaos\s+run a fault-injecting TCP proxy/);
-    }
+  it('prints help listing its commands with --help; with no arguments too, as bad usage (exit 2)', () => {
+    const asked = lifeline(['--help']);
+    expect(asked.status).toBe(0);
+    expect(asked.stdout).toContain('Usage: lifeline <command>');
+    expect(asked.stdout).toMatch(/chaos\s+run a fault-injecting TCP proxy/);
+    const bare = lifeline([]);
+    expect(bare.status).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toContain('Usage: lifeline <command>');
   });
 
   it('prints a command’s own help, also as `lifeline help <command>`', () => {

@@ -25,6 +25,8 @@ import { reportQueue } from '../queue-events.js';
 import { ago, fromNow } from '../time-text.js';
 import { UploadWaits, waitText } from '../upload-waits.js';
 
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
 const HELP = `lifeline queue — the durable outbox
 
 Usage:
@@ -90,8 +92,12 @@ const SUBCOMMANDS: Record<string, Handler> = {
     if (body !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) {
       headers['content-type'] = looksLikeJson(body) ? 'application/json' : 'text/plain; charset=utf-8';
     }
+    const method = (values.method as string).toUpperCase();
+    // A typo would be queued and only fail at the server, as a dead item: refuse it now.
+    if (!HTTP_METHODS.includes(method))
+      throw new UsageError(`--method: use one of ${HTTP_METHODS.join(', ')}, not '${values.method}'`);
     const operation = httpOperation(
-      { method: values.method as string, url, headers, ...(body === undefined ? {} : { body }) },
+      { method, url, headers, ...(body === undefined ? {} : { body }) },
       runtime.sensitiveHeaders,
     );
     // A key already stored means this operation is queued or sent already: nothing new is queued.
