@@ -28,6 +28,9 @@ export function linkStateText(output: Output, state: string): string {
   return paint(output, state === 'online' ? 'green' : state === 'offline' ? 'red' : 'yellow', state);
 }
 
+/** A score for JSON: three decimals (0.76, not 0.7599999999999999). */
+export const roundScore = (score: number) => Math.round(score * 1000) / 1000;
+
 /** "good, score 87%" (the level coloured on a terminal). */
 export function levelText(output: Output, quality: Pick<QualityView, 'level' | 'score'>): string {
   return `${paint(output, LEVEL_COLOUR[quality.level] ?? 'grey', quality.level)}, score ${Math.round(quality.score * 100)}%`;

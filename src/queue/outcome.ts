@@ -26,10 +26,12 @@ export function decideOutcome(item: QueueItem, failure: Failure, backoff: Backof
       error,
     };
   }
-  const delayMs =
+  // Whole milliseconds: a jittered backoff is fractional, and a stored time of 1795418326660.3857 says nothing more.
+  const delayMs = Math.round(
     failure.retryAfterMs !== undefined && failure.retryAfterMs > 0
       ? failure.retryAfterMs
-      : backoff.delayMs(item.attempts);
+      : backoff.delayMs(item.attempts),
+  );
   return { action: 'reschedule', nextAttemptAtMs: nowMs + delayMs, delayMs, error };
 }
 

@@ -87,6 +87,7 @@ describe('lifeline probe', () => {
     expect(summary.latency?.minMs).toBeLessThanOrEqual(summary.latency?.avgMs ?? 0);
     expect(summary.latency?.avgMs).toBeLessThanOrEqual(summary.latency?.maxMs ?? 0);
     expect(summary.score).toBeGreaterThan(0.6);
+    expect(summary.score).toBe(Math.round(summary.score * 1000) / 1000); // 0.76, not 0.7599999999999999
     expect(summary.recommendations.transfer.startNow).toBe(true);
     // excellent: all of 16; good: half.
     expect([16, 8]).toContain(summary.recommendations.concurrency);

@@ -17,7 +17,7 @@ import { breakerLines, nextTrialAtMs, refusesCalls } from '../breaker-table.js';
 import { COMMON_OPTIONS, type Command, EXIT, UsageError, withRuntime } from '../command.js';
 import { patternLines, rateLines, statsLines, topErrorLines } from '../failure-report.js';
 import { clockTime, type Output, paint, table } from '../output.js';
-import { adviceRows, linkStateText, type QualityView, qualityRows } from '../quality-text.js';
+import { adviceRows, linkStateText, type QualityView, qualityRows, roundScore } from '../quality-text.js';
 import { ago, fromNow } from '../time-text.js';
 import { warmUp } from '../warm-up.js';
 
@@ -128,7 +128,7 @@ async function view(args: string[], output: Output): Promise<number> {
         quality: {
           source: fromAgent ? 'agent' : 'probe',
           level: quality.level,
-          score: quality.score,
+          score: roundScore(quality.score),
           latencyMs: quality.latencyMs ?? null,
           jitterMs: quality.jitterMs ?? null,
           lossRate: quality.lossRate,

@@ -11,7 +11,7 @@ import { tcpProbe } from '../../node/tcp-probe.js';
 import { COMMON_OPTIONS, type Command, EXIT, UsageError } from '../command.js';
 import { interruption, pause } from '../interrupt.js';
 import { type Output, paint, table } from '../output.js';
-import { adviceRows, formatLatency, levelText } from '../quality-text.js';
+import { adviceRows, formatLatency, levelText, roundScore } from '../quality-text.js';
 import { warmUp } from '../warm-up.js';
 
 const HELP = `lifeline probe — measure a link's latency and loss, as ping does, and say what it is good for
@@ -202,7 +202,7 @@ function summarise(
       latency,
       jitterMs: snapshot.jitterMs ?? null,
       level: snapshot.level,
-      score: snapshot.score,
+      score: roundScore(snapshot.score),
       recommendations: advice,
     });
     return exitCode;
