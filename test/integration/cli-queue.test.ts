@@ -89,10 +89,11 @@ describe('lifeline queue', { timeout: 60_000 }, () => {
     expect(server.appliedCountByKey().get('mine-1')).toBe(1);
     const idle = await run('queue', 'sync'); // one line, not "nothing to send" and then "sent 0 of 0"
     expect([idle.status, idle.stdout]).toEqual([0, 'nothing to send\n']);
-    expect(JSON.parse((await run('queue', 'status', '--json')).stdout)).toMatchObject({
-      pending: 0,
-      completed: 3,
-    });
+    const status = JSON.parse((await run('queue', 'status', '--json')).stdout);
+    expect(status).toMatchObject({ pending: 0, completed: 3, agent: null });
+    // Not this command's own idle worker (link unknown, workerStarted false): only what is stored.
+    expect(Object.keys(status)).not.toContain('workerStarted');
+    expect(Object.keys(status)).not.toContain('link');
   });
 
   it('shows dead items with their reason, brings them back with retry, removes and clears', async () => {

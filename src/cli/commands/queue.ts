@@ -127,8 +127,11 @@ const SUBCOMMANDS: Record<string, Handler> = {
     const running = agentStatus(runtime.stateDir);
     const agent = running.running ? running.health : undefined;
     if (values.json) {
+      // The store's figures and the agent's view: this command's own worker never ran (its link, its
+      // concurrency and `workerStarted: false` would only contradict the agent's).
+      const { link, runningHere, concurrency, workerStarted, ...stored } = status;
       output.json({
-        ...status,
+        ...stored,
         agent: agent ? { pid: agent.pid, link: agent.link.state } : null,
         path: `${runtime.stateDir}/queue.db`,
       });
