@@ -10,8 +10,15 @@ import type { UploadEvents } from '../transfer/upload-events.js';
 import { clockTime, type Output, paint } from './output.js';
 import { BAR_WIDTH, bar, ProgressBoard, shortenMiddle } from './progress-board.js';
 
-/** How long no byte moves before the bar shows that instead of the last rate. */
+/** How long no byte moves before the bar shows that instead of the last rate… */
 const STILL_AFTER_MS = 3000;
+/** …or, on a slow link, twice the time one slice of the body (at most 64 KiB) takes at the last rate. */
+const SLICE_BYTES = 64 * 1024;
+
+export function stillAfterMs(bytesPerSecond: number | undefined): number {
+  if (!bytesPerSecond || bytesPerSecond <= 0) return STILL_AFTER_MS;
+  return Math.max(STILL_AFTER_MS, ((2 * SLICE_BYTES) / bytesPerSecond) * 1000);
+}
 /** A file name is never shortened below this, whatever the terminal's width. */
 const MIN_NAME_COLUMNS = 12;
 /** Nor the bar below this many cells. */
@@ -139,7 +146,7 @@ export function followUploads(
       // Progress comes only when bytes move: while none do, the bar says so instead of a frozen rate.
       const drawStill = () => {
         const stillMs = clock.now() - lastMovedAtMs;
-        if (stillMs >= STILL_AFTER_MS && !namedWait) {
+        if (stillMs >= stillAfterMs(lastProgress?.bytesPerSecond) && !namedWait) {
           const allSent = lastProgress !== undefined && lastProgress.sentUpToBytes >= lastProgress.totalBytes;
           const forText = formatDuration(Math.floor(stillMs / 1000) * 1000);
           // Every byte sent: the server is verifying and storing the file.

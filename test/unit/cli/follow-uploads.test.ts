@@ -1,6 +1,6 @@
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
-import { followUploads } from '../../../src/cli/follow-uploads.js';
+import { followUploads, stillAfterMs } from '../../../src/cli/follow-uploads.js';
 import type { Output } from '../../../src/cli/output.js';
 import { Emitter } from '../../../src/core/events.js';
 import { BytesSource, constantBackoff, FakeClock, ResumableUpload } from '../../../src/index.js';
@@ -184,5 +184,11 @@ describe('followUploads on a terminal', () => {
     expect(line).toMatch(/^#12 survey.*\.bin {2}\[/); // the name, shortened in the middle
     upload.abort();
     view.stop();
+  });
+
+  it('waits longer before saying no bytes move on a slow link, where one 64 KiB slice takes long', () => {
+    expect(stillAfterMs(undefined)).toBe(3000);
+    expect(stillAfterMs(1024 * 1024)).toBe(3000);
+    expect(stillAfterMs(2.75 * 1024)).toBeCloseTo(46_545, -1); // 22 kbit/s: a slice every 23 s is normal
   });
 });
