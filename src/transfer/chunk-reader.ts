@@ -18,28 +18,34 @@ export class ChunkReader {
     private readonly chunkSizeBytes: number,
   ) {}
 
-  /** The chunk starting at `offset`: the one read ahead when it starts there, else read now. */
-  async read(offset: number): Promise<Uint8Array> {
+  /**
+   * The `lengthBytes` (at most the chunk size) starting at `offset`: taken from the read ahead when it
+   * starts there and holds them, else read now.
+   */
+  async read(offset: number, lengthBytes = this.chunkSizeBytes): Promise<Uint8Array> {
     const ahead = this.ahead;
     this.ahead = undefined;
-    if (ahead) {
-      if (ahead.offset === offset) return ahead.bytes;
+    if (ahead?.offset === offset) {
+      const bytes = await ahead.bytes; // its failure is this read's
+      const wanted = Math.min(lengthBytes, this.source.size - offset);
+      if (bytes.length >= wanted) return bytes.subarray(0, wanted);
+    } else if (ahead) {
       // A read ahead for an offset the server did not reach: let it finish before its buffer is reused.
       await ahead.bytes.catch(() => {});
     }
-    return this.readInto(offset);
+    return this.readInto(offset, lengthBytes);
   }
 
-  /** Starts reading the chunk at `offset`, to be taken by the next `read(offset)`. */
-  readAhead(offset: number): void {
+  /** Starts reading `lengthBytes` at `offset`, to be taken by the next `read(offset)`. */
+  readAhead(offset: number, lengthBytes = this.chunkSizeBytes): void {
     if (offset >= this.source.size || this.ahead) return;
-    const bytes = this.readInto(offset);
+    const bytes = this.readInto(offset, lengthBytes);
     bytes.catch(() => {}); // surfaced by the `read` that takes it
     this.ahead = { offset, bytes };
   }
 
-  private readInto(offset: number): Promise<Uint8Array> {
-    const end = Math.min(offset + this.chunkSizeBytes, this.source.size);
+  private readInto(offset: number, lengthBytes: number): Promise<Uint8Array> {
+    const end = Math.min(offset + Math.min(lengthBytes, this.chunkSizeBytes), this.source.size);
     const turn = this.turn;
     this.turn ^= 1;
     // No larger than the source: a small upload does not pay for a chunk-sized buffer.

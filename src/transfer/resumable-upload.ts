@@ -7,10 +7,17 @@ import type { Backoff } from '../policy/backoff.js';
 import type { ByteSource } from './byte-source.js';
 import { ByteThrottle } from './byte-throttle.js';
 import { ChunkReader } from './chunk-reader.js';
+import { ChunkSizer } from './chunk-sizer.js';
 import { type DeliveryPacer, pacerFor } from './delivery-pacer.js';
 import { ProgressMeter } from './progress-meter.js';
 import { throttledSlices } from './throttled-slices.js';
-import { chunkChecksumHeader, parseOffset, TUS_VERSION, type TusCapabilities } from './tus-protocol.js';
+import {
+  chunkChecksumHeader,
+  parseOffset,
+  TUS_VERSION,
+  type TusCapabilities,
+  uploadMetadata,
+} from './tus-protocol.js';
 import { checkSize, GONE, stallMessage, statusError, TusRequests } from './tus-requests.js';
 import type { TusTransport } from './tus-transport.js';
 import { ChecksumMismatchError, SourceFailure, TusProtocolError } from './upload-errors.js';
@@ -46,6 +53,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
   private readonly ownThrottle: ByteThrottle;
   private readonly throttles: readonly ByteThrottle[];
   private readonly reader: ChunkReader;
+  private readonly sizer: ChunkSizer;
   private readonly pacer: DeliveryPacer | undefined;
   private readonly lifetime = new AbortController();
   private current: AbortController | undefined;
@@ -93,6 +101,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
       (throttle): throttle is ByteThrottle => throttle !== undefined,
     );
     this.reader = new ChunkReader(this.source, this.chunkSizeBytes);
+    this.sizer = new ChunkSizer(this.chunkSizeBytes, this.stallTimeoutMs);
   }
 
   get state(): UploadState {
@@ -178,7 +187,12 @@ export class ResumableUpload extends Emitter<UploadEvents> {
         this.capabilities ??= await this.requests.capabilities(endpoint, signal);
         checkSize(this.capabilities, source.size);
         if (!url) {
-          const created = await this.requests.create(endpoint, source.size, this.metadata(sha256), signal);
+          const created = await this.requests.create(
+            endpoint,
+            source.size,
+            uploadMetadata(source.name, this.options.metadata, sha256),
+            signal,
+          );
           ({ url, expiresAtMs } = created);
           createdAtMs = this.clock.now();
           offset = 0;
@@ -191,6 +205,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
           const serverOffset = await this.requests.offset(url, signal);
           if (serverOffset === GONE) throw GONE;
           if (serverOffset > offset) failures = 0; // bytes of the failed request arrived: that is progress
+          this.sizer.noteServerOffset(serverOffset); // after a stall: how much of the cut PATCH arrived
           // What the server holds of a cut PATCH is acknowledged now: the record shows it (lifeline uploads).
           if (serverOffset !== offset)
             await this.remember({ url, sha256, offset: serverOffset, createdAtMs, expiresAtMs });
@@ -238,16 +253,10 @@ export class ResumableUpload extends Emitter<UploadEvents> {
         if (this.isLinkDown()) continue; // the gate waits for the link; no attempt spent
         failures++;
         if (failures >= this.maxAttempts) throw error;
-        const delayMs =
-          failure.retryAfterMs && failure.retryAfterMs > 0
-            ? failure.retryAfterMs
-            : this.backoff.delayMs(failures);
-        this.emit('retry', {
-          attempt: failures,
-          delayMs,
-          failure,
-          attemptsRemaining: this.maxAttempts - failures,
-        });
+        const named = failure.retryAfterMs ?? 0; // a server-named wait, if any
+        const delayMs = named > 0 ? named : this.backoff.delayMs(failures);
+        const attemptsRemaining = this.maxAttempts - failures;
+        this.emit('retry', { attempt: failures, delayMs, failure, attemptsRemaining });
         await this.clock.sleep(delayMs, signal);
       }
     }
@@ -266,15 +275,16 @@ export class ResumableUpload extends Emitter<UploadEvents> {
 
   /** One PATCH of up to a chunk; returns the server's new offset. */
   private async patch(url: string, offset: number, sha256: string): Promise<number> {
-    const end = Math.min(offset + this.chunkSizeBytes, this.source.size);
+    const end = Math.min(offset + this.sizer.chunkBytes, this.source.size);
     this.pacer?.beforePatch();
-    const chunk = await this.reader.read(offset).catch((error: unknown) => {
+    const chunk = await this.reader.read(offset, end - offset).catch((error: unknown) => {
       throw new SourceFailure(error);
     });
     const { controller, dispose } = linkedController(this.lifetime.signal);
     this.current = controller;
     const watchdog = new Watchdog(this.clock, this.stallTimeoutMs, () => {
       this.emit('stalled', { offset, stallTimeoutMs: this.stallTimeoutMs });
+      this.sizer.noteStalled(offset);
       // Where the bytes sent reach, as the bar shows it (the server says next how much it kept).
       const message = stallMessage(this.stallTimeoutMs, offset + this.patchSent);
       controller.abort(new TimeoutError(this.stallTimeoutMs, 'upload', message));
@@ -284,7 +294,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
       'content-type': 'application/offset+octet-stream',
       ...(await chunkChecksumHeader(this.capabilities, chunk)),
     });
-    const startedMs = this.preciseNow();
+    const startedMs = preciseNow(this.clock);
     let lastByteMs = startedMs;
     try {
       const sending = this.transport({
@@ -294,13 +304,13 @@ export class ResumableUpload extends Emitter<UploadEvents> {
         body: throttledSlices(chunk, this.throttles, controller.signal, watchdog, (bytes) => {
           this.sent += bytes;
           this.patchSent += bytes;
-          lastByteMs = this.preciseNow();
+          lastByteMs = preciseNow(this.clock);
           this.progress(false);
         }),
         bodyLength: chunk.length,
         signal: controller.signal,
       });
-      this.reader.readAhead(end); // the disk works while the wire does
+      this.reader.readAhead(end, this.sizer.chunkBytes); // the disk works while the wire does
       const response = await sending;
       if (response.status === 204 || response.status === 200) {
         const next = parseOffset(response.header('upload-offset'));
@@ -309,7 +319,8 @@ export class ResumableUpload extends Emitter<UploadEvents> {
             `the tus server acknowledged an impossible offset (${next}) for bytes ${offset}–${end}`,
           );
         }
-        const durationMs = this.preciseNow() - startedMs;
+        const durationMs = preciseNow(this.clock) - startedMs;
+        this.sizer.noteAcknowledged(next - offset, durationMs);
         // The last PATCH's time holds the server's completion work (its hash): no measure of the link.
         if (next < this.source.size)
           this.pacer?.notePatch({ bytes: next - offset, durationMs, sendSpanMs: lastByteMs - startedMs });
@@ -335,10 +346,6 @@ export class ResumableUpload extends Emitter<UploadEvents> {
       dispose();
       this.current = undefined;
     }
-  }
-
-  private preciseNow(): number {
-    return this.clock.preciseNow?.() ?? this.clock.now();
   }
 
   private progress(force: boolean): void {
@@ -378,14 +385,6 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     return this.options.connectivity?.state === 'offline';
   }
 
-  private metadata(sha256: string): Record<string, string> {
-    return {
-      ...(this.source.name === undefined ? {} : { filename: this.source.name }),
-      ...this.options.metadata,
-      sha256,
-    };
-  }
-
   /** The record a restart resumes from (createdAtMs is kept by run(): no read before each write). */
   private async remember(at: Pick<UploadRecord, 'sha256' | 'offset' | 'createdAtMs'> & UrlAndExpiry) {
     const { url: uploadUrl, expiresAtMs, ...rest } = at;
@@ -400,3 +399,5 @@ export class ResumableUpload extends Emitter<UploadEvents> {
 type UrlAndExpiry = { url: string; expiresAtMs: number | undefined };
 
 export { TUS_VERSION };
+
+const preciseNow = (clock: Clock) => clock.preciseNow?.() ?? clock.now();

@@ -3,6 +3,15 @@
 export const TUS_VERSION = '1.0.0';
 
 /** `Upload-Metadata`: comma-separated `key base64(value)` pairs. Keys are ASCII without spaces or commas. */
+/** What an upload tells the server at creation: the file's name, the caller's metadata, and its SHA-256. */
+export function uploadMetadata(
+  name: string | undefined,
+  extra: Record<string, string> | undefined,
+  sha256: string,
+): Record<string, string> {
+  return { ...(name === undefined ? {} : { filename: name }), ...extra, sha256 };
+}
+
 export function encodeMetadata(metadata: Record<string, string>): string {
   return Object.entries(metadata)
     .map(([key, value]) => `${key} ${base64(value)}`)

@@ -127,6 +127,26 @@ describe('ResumableUpload against @tus/server on real sockets', () => {
     expect(server.uploads()[0]?.sha256).toBe(sha256(file.bytes));
   });
 
+  it('on a slow link, sizes its PATCHes to the rate: none looks stalled, nothing is sent twice', async () => {
+    // 40 KB/s with a 2 s stall timeout is 16 kbit/s with the default 30 s, scaled to a test's length.
+    const { server, transport, endpoint } = await rig([
+      { type: 'bandwidth', bytesPerSecond: 40_000, direction: 'upstream' },
+    ]);
+    const file = randomFile(240_000); // one 4 MiB chunk: sent whole, it took 6 s and was cut as stalled
+    const upload = new ResumableUpload({
+      source: await FileSource.open(file.path),
+      endpoint,
+      transport,
+      stallTimeoutMs: 2000,
+    });
+    const stalls: number[] = [];
+    upload.on('stalled', ({ offset }) => stalls.push(offset));
+    const result = await upload.start();
+    expect(stalls).toEqual([]);
+    expect(result.bytesSent).toBe(file.bytes.length);
+    expect(server.uploads()[0]?.sha256).toBe(sha256(file.bytes));
+  }, 30_000);
+
   it('a black hole ends in a timeout, not a hang', async () => {
     const { transport, endpoint } = await rig([{ type: 'blackhole', direction: 'upstream' }]);
     const upload = new ResumableUpload({

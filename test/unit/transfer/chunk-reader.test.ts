@@ -97,4 +97,28 @@ describe('ChunkReader', () => {
     reader.readAhead(3);
     expect(reads).toHaveLength(1);
   });
+
+  it('reads the length asked for; a read ahead that holds it serves a shorter read, one that does not is read again', async () => {
+    const { source, reads } = slowSource(20);
+    const reader = new ChunkReader(source, 8);
+    const first = reader.read(0, 3);
+    reads[0]?.finish();
+    expect(await first).toEqual(Uint8Array.of(0, 0, 0));
+    reader.readAhead(3, 8); // the chunk size changed meanwhile: the next read asks for less
+    reads[1]?.finish();
+    expect(await reader.read(3, 5)).toEqual(Uint8Array.of(3, 3, 3, 3, 3));
+    expect(reads).toHaveLength(2);
+    reader.readAhead(8, 2);
+    reads[2]?.finish();
+    const longer = reader.read(8, 6); // more than was read ahead: read now
+    await settle();
+    expect(reads.map((read) => [read.start, read.end])).toEqual([
+      [0, 3],
+      [3, 11],
+      [8, 10],
+      [8, 14],
+    ]);
+    reads[3]?.finish();
+    expect((await longer).length).toBe(6);
+  });
 });
