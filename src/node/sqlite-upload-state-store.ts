@@ -48,7 +48,8 @@ export class SqliteUploadStateStore implements UploadStateStore {
       ),
       remove: this.db.prepare('DELETE FROM uploads WHERE fingerprint = ? AND endpoint = ?'),
       noteSent: this.db.prepare(
-        `UPDATE uploads SET record = json_set(record, '$.sentUpToBytes', ?) WHERE fingerprint = ? AND endpoint = ?`,
+        `UPDATE uploads SET record = json_set(record, '$.sentUpToBytes', ?, '$.updatedAtMs', COALESCE(?, record ->> '$.updatedAtMs'))
+         WHERE fingerprint = ? AND endpoint = ?`,
       ),
       list: this.db.prepare('SELECT record FROM uploads ORDER BY rowid'),
       setWait: this.db.prepare(
@@ -73,8 +74,8 @@ export class SqliteUploadStateStore implements UploadStateStore {
     this.statements.remove.run(fingerprint, endpoint);
   }
 
-  async noteSent(fingerprint: string, endpoint: string, sentUpToBytes: number) {
-    this.statements.noteSent.run(sentUpToBytes, fingerprint, endpoint);
+  async noteSent(fingerprint: string, endpoint: string, sentUpToBytes: number, atMs?: number) {
+    this.statements.noteSent.run(sentUpToBytes, atMs ?? null, fingerprint, endpoint);
   }
 
   async noteWait(fingerprint: string, endpoint: string, wait: UploadWait | undefined) {

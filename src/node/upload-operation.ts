@@ -156,7 +156,7 @@ function noteSentNowAndThen(
   return upload.on('progress', ({ sentUpToBytes, bytesAcknowledged }) => {
     if (sentUpToBytes <= bytesAcknowledged || Date.now() - notedAtMs < NOTE_SENT_EVERY_MS) return;
     notedAtMs = Date.now();
-    store.noteSent(fingerprint, endpoint, sentUpToBytes).catch(() => {});
+    store.noteSent(fingerprint, endpoint, sentUpToBytes, notedAtMs).catch(() => {});
   });
 }
 

@@ -51,8 +51,11 @@ export interface UploadStateStore {
   /** Adds or replaces the record for (fingerprint, endpoint). */
   put(record: UploadRecord): Promise<void>;
   remove(fingerprint: string, endpoint: string): Promise<void>;
-  /** Notes how far the bytes sent reach, on the record if there is one (nothing otherwise). */
-  noteSent(fingerprint: string, endpoint: string, sentUpToBytes: number): Promise<void>;
+  /**
+   * Notes how far the bytes sent reach, on the record if there is one (nothing otherwise), and, given
+   * `atMs`, that the record was updated then (bytes moved then: `lifeline uploads` tells a stall by it).
+   */
+  noteSent(fingerprint: string, endpoint: string, sentUpToBytes: number, atMs?: number): Promise<void>;
   /**
    * Notes what the upload of (fingerprint, endpoint) waits for; `undefined`: it waits no more. Optional
    * (both or neither): a store without it only leaves `lifeline uploads` unable to say why no byte moves.
@@ -81,9 +84,11 @@ export class MemoryUploadStateStore implements UploadStateStore {
     this.records.delete(key(fingerprint, endpoint));
   }
 
-  async noteSent(fingerprint: string, endpoint: string, sentUpToBytes: number) {
+  async noteSent(fingerprint: string, endpoint: string, sentUpToBytes: number, atMs?: number) {
     const record = this.records.get(key(fingerprint, endpoint));
-    if (record) record.sentUpToBytes = sentUpToBytes;
+    if (!record) return;
+    record.sentUpToBytes = sentUpToBytes;
+    if (atMs !== undefined) record.updatedAtMs = atMs;
   }
 
   async noteWait(fingerprint: string, endpoint: string, wait: UploadWait | undefined) {

@@ -51,6 +51,12 @@ export function describeUploadStateStore(
         sentUpToBytes: 640,
       });
       expect(await store.get('missing', 'http://h/files/')).toBeUndefined();
+      // Given a time, the record says it was updated then: bytes moved then.
+      await store.noteSent('a', 'http://h/files/', 700, 123_456);
+      expect(await store.get('a', 'http://h/files/')).toMatchObject({
+        sentUpToBytes: 700,
+        updatedAtMs: 123_456,
+      });
       await store.put(record('a', 'http://h/files/', 700));
       expect(await store.get('a', 'http://h/files/')).toEqual(record('a', 'http://h/files/', 700));
     });

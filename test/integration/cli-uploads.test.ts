@@ -1,6 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ChaosProxy } from '../../src/testing/index.js';
 import { lifelineAsync, startLifeline } from './support/cli.js';
 import { startedServers } from './support/servers.js';
 import { untilAsync } from './support/tcp.js';
@@ -76,7 +77,7 @@ describe('lifeline uploads', () => {
           running = rows.find((row) => row.file === 'big.bin' && row.status === 'running');
           return (running?.sentUpToBytes ?? 0) > (running?.acknowledgedBytes ?? 0);
         },
-        20_000,
+        40_000, // ~11 s of upload; a busy machine (the suite runs files side by side) stretches it
         'lifeline uploads to show bytes sent',
       );
       if (!running) throw new Error('unreachable: the wait ends only on a running row');
@@ -143,6 +144,40 @@ describe('lifeline uploads', () => {
     } finally {
       agent.child.kill('SIGKILL');
       await agent.exited;
+    }
+  }, 40_000);
+
+  it('says when a running upload has moved no bytes for a while (a stall, before its watchdog cuts it)', async () => {
+    const server = await servers.started({ synchronous: 'normal' });
+    const proxy = await new ChaosProxy({
+      upstream: { port: server.port },
+      toxics: [{ type: 'stall', afterBytes: 1024 * 1024, direction: 'upstream' }],
+    }).start();
+    const { cwd, env } = lifelineWorkspace(server.url);
+    const run = (...args: string[]) => lifelineAsync(args, { cwd, env });
+    writeFileSync(join(cwd, 'stuck.bin'), Buffer.alloc(3_000_000, 1));
+    const sender = startLifeline(['send', 'stuck.bin', '--to', `${proxy.url}/files/`, '--wait'], {
+      cwd,
+      env,
+    });
+    try {
+      let row: Row | undefined;
+      await untilAsync(
+        async () => {
+          [row] = JSON.parse((await run('uploads', '--json')).stdout) as Row[];
+          return row?.reason !== undefined;
+        },
+        28_000, // the stall shows after 15 s; the watchdog (30 s) has not cut it yet
+        'lifeline uploads to say the upload stands still',
+      );
+      expect(row).toMatchObject({
+        status: 'running',
+        reason: expect.stringMatching(/^no bytes since \d\d:\d\d:\d\d$/),
+      });
+    } finally {
+      sender.child.kill('SIGKILL');
+      await sender.exited;
+      await proxy.stop();
     }
   }, 40_000);
 });

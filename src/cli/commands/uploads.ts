@@ -7,7 +7,7 @@ import type { QueueItem } from '../../queue/types.js';
 import type { UploadRecord, UploadWait } from '../../transfer/upload-state-store.js';
 import { COMMON_OPTIONS, type Command, EXIT, withRuntime } from '../command.js';
 import { endedHolder, itemReason } from '../describe-item.js';
-import { type Output, paint, table } from '../output.js';
+import { clockTime, type Output, paint, table } from '../output.js';
 import { ago, fromNow } from '../time-text.js';
 import { UploadWaits, waitText } from '../upload-waits.js';
 
@@ -120,7 +120,8 @@ async function describe(item: QueueItem, records: UploadRecord[], waits: UploadW
   const reason =
     item.status === 'completed'
       ? undefined
-      : (itemReason(item, endedPid, wait && waitText(wait)) ?? (source ? undefined : 'the file is gone'));
+      : (itemReason(item, endedPid, wait ? waitText(wait) : sending ? stillText(record) : undefined) ??
+        (source ? undefined : 'the file is gone'));
   return {
     id: item.id,
     file: basename(operation.path),
@@ -139,6 +140,18 @@ async function describe(item: QueueItem, records: UploadRecord[], waits: UploadW
     createdAtMs: item.createdAtMs,
     ...(reason ? { reason } : {}),
   };
+}
+
+/**
+ * A running upload's record is updated while bytes move (every 2 s) and at each acknowledged PATCH (every
+ * 10 s or so on a slow link, whose PATCHes follow its rate): one untouched for longer is stalled, until
+ * its watchdog cuts the PATCH and the retry it notes says more.
+ */
+const STILL_AFTER_MS = 15_000;
+
+function stillText(record: UploadRecord | undefined, nowMs = Date.now()): string | undefined {
+  if (!record || nowMs - record.updatedAtMs < STILL_AFTER_MS) return undefined;
+  return `no bytes since ${clockTime(new Date(record.updatedAtMs))}`;
 }
 
 function summary(output: Output, rows: UploadRow[]): void {
