@@ -9,6 +9,9 @@ export function interruption(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const stop = () => {
     dispose();
+    // The listeners are gone: a second Ctrl-C is Node's own, which ends the process at once. Say so to a
+    // person waiting at a terminal (what that leaves undone is taken back by the next run, never lost).
+    if (process.stderr.isTTY) process.stderr.write('stopping… (Ctrl-C again quits at once)\n');
     controller.abort(new Error('interrupted'));
   };
   const dispose = () => {

@@ -21,6 +21,25 @@ describe('interruption', () => {
     expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
   });
 
+  it('tells a person at a terminal that a second Ctrl-C quits at once; writes nothing into a pipe', () => {
+    const written: string[] = [];
+    const write = process.stderr.write;
+    const wasTty = process.stderr.isTTY;
+    process.stderr.write = ((text: string) => written.push(text) > 0) as typeof process.stderr.write;
+    try {
+      process.stderr.isTTY = true;
+      interruption();
+      process.emit('SIGINT');
+      process.stderr.isTTY = false;
+      interruption();
+      process.emit('SIGINT');
+    } finally {
+      process.stderr.write = write;
+      process.stderr.isTTY = wasTty;
+    }
+    expect(written).toEqual(['stopping… (Ctrl-C again quits at once)\n']);
+  });
+
   it('pause ends early when the signal aborts, and at once when it already has', async () => {
     const controller = new AbortController();
     const paused = pause(60_000, controller.signal);
