@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { followUploads, stillAfterMs } from '../../../src/cli/follow-uploads.js';
 import type { Output } from '../../../src/cli/output.js';
 import { Emitter } from '../../../src/core/events.js';
-import { BytesSource, constantBackoff, FakeClock, ResumableUpload } from '../../../src/index.js';
+import {
+  BytesSource,
+  constantBackoff,
+  FakeClock,
+  ResumableUpload,
+  type ResumableUploadOptions,
+} from '../../../src/index.js';
 import type { Runtime } from '../../../src/node/runtime.js';
 import type { UploadRunEvents } from '../../../src/node/upload-operation.js';
 import type { QueueItem } from '../../../src/queue/types.js';
@@ -30,27 +36,44 @@ function terminal(columns = 200) {
   return { output, written };
 }
 
+/**
+ * An upload of `size` zero bytes named `name` to a memory tus server on a fake clock, and the run events
+ * `followUploads` listens to, announcing it as item `id` of `/data/<name>`.
+ */
+async function followedUpload(
+  id: number,
+  name: string,
+  size: number,
+  options: Partial<ResumableUploadOptions> = {},
+) {
+  const clock = new FakeClock(Date.now());
+  const server = new MemoryTusServer();
+  const source = new BytesSource(new Uint8Array(size), { name });
+  await source.sha256();
+  const upload = new ResumableUpload({
+    source,
+    endpoint: 'http://tus.test/files/',
+    transport: server.transport,
+    clock,
+    ...options,
+  });
+  const events = new RunEvents();
+  const runtime = { uploads: events, linkUrl: 'http://tus.test/health' } as unknown as Runtime;
+  const announce = () =>
+    events.started({ item: { id, kind: 'upload', payload: { path: `/data/${name}` } } as QueueItem, upload });
+  return { clock, server, upload, runtime, announce };
+}
+
 describe('followUploads on a terminal', () => {
   it('shows the rate while bytes move, and what the upload waits for when they do not', async () => {
-    const clock = new FakeClock(Date.now());
-    const server = new MemoryTusServer();
-    const source = new BytesSource(new Uint8Array(256 * 1024), { name: 'a.bin' });
-    await source.sha256();
-    const upload = new ResumableUpload({
-      source,
-      endpoint: 'http://tus.test/files/',
-      transport: server.transport,
+    const { clock, server, upload, runtime, announce } = await followedUpload(3, 'a.bin', 256 * 1024, {
       chunkSizeBytes: 64 * 1024,
       bytesPerSecond: 256 * 1024, // a rate the meter can measure on the fake clock
       backoff: constantBackoff(30_000),
-      clock,
     });
-    const events = new RunEvents();
-    const runtime = { uploads: events, linkUrl: 'http://tus.test/' } as unknown as Runtime;
     const { output, written } = terminal();
     const view = followUploads(runtime, output, false);
-    const item = { id: 3, kind: 'upload', payload: { path: '/data/a.bin' } } as QueueItem;
-    events.started({ item, upload });
+    announce();
 
     const stopFailing = upload.on('chunkAcknowledged', () => {
       server.fail({ type: 'status', status: 503 }); // the second PATCH
@@ -74,26 +97,13 @@ describe('followUploads on a terminal', () => {
   });
 
   it('says no bytes move instead of freezing the last rate, and shows the rate again when they do', async () => {
-    const clock = new FakeClock(Date.now());
-    const server = new MemoryTusServer();
-    const source = new BytesSource(new Uint8Array(512 * 1024), { name: 'b.bin' });
-    await source.sha256();
-    const upload = new ResumableUpload({
-      source,
-      endpoint: 'http://tus.test/files/',
-      transport: server.transport,
+    const { clock, upload, runtime, announce } = await followedUpload(4, 'b.bin', 512 * 1024, {
       chunkSizeBytes: 64 * 1024,
       bytesPerSecond: 64 * 1024,
-      clock,
     });
-    const events = new RunEvents();
-    const runtime = { uploads: events, linkUrl: 'http://tus.test/' } as unknown as Runtime;
     const { output, written } = terminal();
     const view = followUploads(runtime, output, false, clock);
-    events.started({
-      item: { id: 4, kind: 'upload', payload: { path: '/data/b.bin' } } as QueueItem,
-      upload,
-    });
+    announce();
     const done = upload.start();
     const lastBar = () => written.filter((line) => line.startsWith('#4 b.bin  [')).at(-1) ?? '';
     await clock.advance(2000);
@@ -113,24 +123,12 @@ describe('followUploads on a terminal', () => {
   });
 
   it('with --json, says when an upload waits for the link (nothing was printed until it ended)', async () => {
-    const clock = new FakeClock(Date.now());
-    const server = new MemoryTusServer();
-    const source = new BytesSource(new Uint8Array(1024), { name: 'c.bin' });
-    await source.sha256();
     let wake = () => {};
     const connectivity = {
       state: 'offline' as 'offline' | 'online',
       waitForOnline: () => new Promise<void>((resolve) => (wake = resolve)),
     };
-    const upload = new ResumableUpload({
-      source,
-      endpoint: 'http://tus.test/files/',
-      transport: server.transport,
-      clock,
-      connectivity,
-    });
-    const events = new RunEvents();
-    const runtime = { uploads: events, linkUrl: 'http://tus.test/health' } as unknown as Runtime;
+    const { clock, upload, runtime, announce } = await followedUpload(5, 'c.bin', 1024, { connectivity });
     const documents: Array<Record<string, unknown>> = [];
     const output: Output = {
       ...terminal().output,
@@ -138,10 +136,7 @@ describe('followUploads on a terminal', () => {
       json: (value) => documents.push(value as Record<string, unknown>),
     };
     const view = followUploads(runtime, output, true, clock);
-    events.started({
-      item: { id: 5, kind: 'upload', payload: { path: '/data/c.bin' } } as QueueItem,
-      upload,
-    });
+    announce();
     const done = upload.start();
     await clock.advance(1000);
     expect(documents).toEqual([
@@ -156,26 +151,13 @@ describe('followUploads on a terminal', () => {
   });
 
   it('on an 80-column terminal, the name and then the bar give way: the rate and ETA stay whole', async () => {
-    const clock = new FakeClock(Date.now());
-    const server = new MemoryTusServer();
     const name = 'survey-of-the-northern-shelf-2026.bin';
-    const source = new BytesSource(new Uint8Array(40 * 1024 * 1024), { name });
-    await source.sha256();
-    const upload = new ResumableUpload({
-      source,
-      endpoint: 'http://tus.test/files/',
-      transport: server.transport,
+    const { clock, upload, runtime, announce } = await followedUpload(12, name, 40 * 1024 * 1024, {
       bytesPerSecond: 250 * 1024, // "250.0 KB/s  ETA 2m 43s": as wide as figures get
-      clock,
     });
-    const events = new RunEvents();
-    const runtime = { uploads: events, linkUrl: 'http://tus.test/' } as unknown as Runtime;
     const { output, written } = terminal(80);
     const view = followUploads(runtime, output, false, clock);
-    events.started({
-      item: { id: 12, kind: 'upload', payload: { path: `/data/${name}` } } as QueueItem,
-      upload,
-    });
+    announce();
     void upload.start().catch(() => {});
     await clock.advance(2000);
     const line = written.filter((text) => text.startsWith('#12 ')).at(-1) ?? '';
