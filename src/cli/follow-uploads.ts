@@ -89,7 +89,11 @@ export function followUploads(
         const figures =
           ` ${String(Math.floor(share * 100)).padStart(3)}%  ` +
           `${formatBytes(progress.sentUpToBytes)} / ${formatBytes(progress.totalBytes)}  ` +
-          (waitingFor ?? `${formatBytes(progress.bytesPerSecond)}/s${eta}`) +
+          (waitingFor ??
+            // No rate yet (the first bytes only just left): "0 B/s" would say the link carries nothing.
+            (progress.bytesPerSecond < 1 && !allSent
+              ? 'measuring…'
+              : `${formatBytes(progress.bytesPerSecond)}/s${eta}`)) +
           (retries > 0 ? `  retries ${retries}` : '');
         const { nameColumns, barCells } = fitBar(name, output.columns, stringWidth(`${key}   []${figures}`));
         board.set(key, `${key} ${shortenMiddle(name, nameColumns)}  ${bar(share, barCells)}${figures}`);

@@ -1,7 +1,10 @@
 /** A PATCH never carries less than this: below it, a request's round trip costs more than its bytes. */
 export const MIN_CHUNK_BYTES = 16 * 1024;
-/** The first PATCH, before the link has shown its rate: at 16 kbit/s it is answered within 33 s. */
-export const FIRST_CHUNK_BYTES = 64 * 1024;
+/**
+ * The first PATCH, before the link has shown its rate: at 16 kbit/s it is answered in about 8 s, well within
+ * the default 30 s stall timeout (64 KiB took 33 s, and was cut as stalled).
+ */
+export const FIRST_CHUNK_BYTES = 16 * 1024;
 /** A PATCH should be answered within this share of the stall timeout, at the rate the link showed. */
 const SHARE_OF_STALL_TIMEOUT = 1 / 3;
 
@@ -11,9 +14,9 @@ const SHARE_OF_STALL_TIMEOUT = 1 / 3;
  * answered, be cut, and be sent again. The chunk therefore follows the link: after each answer it is what
  * the link carries in a third of the stall timeout at the rate that PATCH showed (never above the chunk
  * size asked for, never under 16 KiB); after a stall, a third of what reached the server meanwhile (a
- * quarter of the chunk when nothing did). The first PATCH is small (64 KiB), as TCP starts slow: a whole
+ * quarter of the chunk when nothing did). The first PATCH is small (16 KiB), as TCP starts slow: a whole
  * first chunk would fill every buffer on a slow link, and be lost with them when cut. On a fast link the
- * second PATCH is a whole chunk already (64 KiB in a millisecond says 640 MB in ten seconds).
+ * second PATCH is a whole chunk already (16 KiB in a millisecond says 160 MB in ten seconds).
  */
 export class ChunkSizer {
   private current: number;
@@ -33,7 +36,11 @@ export class ChunkSizer {
 
   /** A PATCH of `bytes` was answered `durationMs` after it was sent. */
   noteAcknowledged(bytes: number, durationMs: number): void {
-    if (bytes <= 0 || durationMs <= 0) return;
+    if (bytes <= 0) return;
+    if (durationMs <= 0) {
+      this.current = this.maxChunkBytes; // answered at once: as fast as it gets
+      return;
+    }
     const bytesPerMs = bytes / durationMs;
     this.current = this.clamp(bytesPerMs * this.stallTimeoutMs * SHARE_OF_STALL_TIMEOUT);
   }

@@ -66,7 +66,7 @@ describe('lifeline uploads', () => {
     const server = await servers.started({ synchronous: 'normal' });
     const { cwd, env } = lifelineWorkspace(server.url);
     const run = (...args: string[]) => lifelineAsync(args, { cwd, env });
-    // At 256 KB/s: a first PATCH of 64 KiB, then one of the rest (what goes in ten seconds), ~11 s long.
+    // At 256 KB/s: a first PATCH of 16 KiB, then one of the rest (what goes in ten seconds), ~11 s long.
     writeFileSync(join(cwd, 'big.bin'), Buffer.alloc(3_000_000, 1));
     const sender = startLifeline(['send', 'big.bin', '--limit', '256KB/s', '--wait'], { cwd, env });
     try {

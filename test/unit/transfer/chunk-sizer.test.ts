@@ -7,13 +7,13 @@ describe('ChunkSizer', () => {
   it('starts small, and on a fast link the second PATCH is a whole chunk', () => {
     const sizer = new ChunkSizer(4 * MiB, 30_000);
     expect(sizer.chunkBytes).toBe(FIRST_CHUNK_BYTES);
-    sizer.noteAcknowledged(FIRST_CHUNK_BYTES, 2); // 32 MB/s
+    sizer.noteAcknowledged(FIRST_CHUNK_BYTES, 1); // 16 MB/s
     expect(sizer.chunkBytes).toBe(4 * MiB);
   });
 
   it('on a slow link, sends what is answered within a third of the stall timeout', () => {
     const sizer = new ChunkSizer(4 * MiB, 30_000);
-    sizer.noteAcknowledged(FIRST_CHUNK_BYTES, 32_000); // 2 KB/s (16 kbit/s)
+    sizer.noteAcknowledged(FIRST_CHUNK_BYTES, 8_000); // 2 KB/s (16 kbit/s)
     expect(sizer.chunkBytes).toBe(20_480); // 10 s of it
     sizer.noteAcknowledged(20_480, 100_000); // slower still: not below the floor
     expect(sizer.chunkBytes).toBe(MIN_CHUNK_BYTES);

@@ -44,7 +44,8 @@ describe('ResumableUpload', () => {
     upload.on('chunkAcknowledged', ({ offset }) => acks.push(offset));
     const result = await upload.start();
     expect(stored(server)).toEqual(content);
-    expect(acks).toEqual([64 * KiB, 128 * KiB, 192 * KiB, 200 * KiB]);
+    // The first PATCH is 16 KiB (until the link shows its rate), then whole chunks.
+    expect(acks).toEqual([16 * KiB, 80 * KiB, 144 * KiB, 200 * KiB]);
     expect([...server.uploads.values()][0]?.metadata).toMatchObject({
       filename: 'notes.bin',
       sha256: result.sha256,
@@ -83,7 +84,7 @@ describe('ResumableUpload', () => {
     track(upload.start());
     await clock.runAll();
     // created at 0, then the HEAD after the reset read 10 KiB: stored before the next PATCH answered
-    expect(recorded.slice(0, 3)).toEqual([0, 10 * KiB, 10 * KiB + 64 * KiB]);
+    expect(recorded.slice(0, 3)).toEqual([0, 10 * KiB, 10 * KiB + 16 * KiB]);
   });
 
   it('resets the attempt counter whenever the offset advances', async () => {
@@ -109,7 +110,7 @@ describe('ResumableUpload', () => {
 
   it('detects a stall, cuts the request, and resumes', async () => {
     const { clock, server, content, upload } = await setup(128 * KiB, { stallTimeoutMs: 5000 });
-    server.fail({ type: 'stall', afterBytes: 20 * KiB });
+    server.fail({ type: 'stall', afterBytes: 10 * KiB }); // within the first PATCH (16 KiB)
     const stalls: number[] = [];
     upload.on('stalled', ({ offset }) => stalls.push(offset));
     const retries: string[] = [];
@@ -129,11 +130,11 @@ describe('ResumableUpload', () => {
     const stateStore = new MemoryUploadStateStore();
     const { clock, server, content, upload: first } = await setup(256 * KiB, { stateStore });
     first.on('chunkAcknowledged', ({ offset }) => {
-      if (offset === 128 * KiB) void first.abort(); // the process "dies" after two chunks
+      if (offset === 80 * KiB) void first.abort(); // the process "dies" after two chunks (16 + 64 KiB)
     });
     await first.start().catch(() => {});
     const record = await stateStore.get(first.source.fingerprint, first.endpoint);
-    expect(record?.offset).toBe(128 * KiB);
+    expect(record?.offset).toBe(80 * KiB);
 
     const resumed = new ResumableUpload({
       source: first.source,
@@ -146,10 +147,10 @@ describe('ResumableUpload', () => {
     const events: Array<{ offset: number; reason: string }> = [];
     resumed.on('resumed', (event) => events.push({ offset: event.offset, reason: event.reason }));
     const result = await resumed.start();
-    expect(events).toEqual([{ offset: 128 * KiB, reason: 'restart' }]);
+    expect(events).toEqual([{ offset: 80 * KiB, reason: 'restart' }]);
     expect(result).toMatchObject({
-      resumedFromOffset: 128 * KiB,
-      bytesSent: 128 * KiB,
+      resumedFromOffset: 80 * KiB,
+      bytesSent: 176 * KiB,
       url: record?.uploadUrl,
     });
     expect(server.uploads.size).toBe(1); // the same server upload, not a second one
@@ -212,7 +213,7 @@ describe('ResumableUpload', () => {
     tooBig.server.fail({ type: 'status', status: 413 });
     await expect(tooBig.upload.start()).rejects.toMatchObject({ status: 413 });
 
-    const mismatch = await setup(64 * KiB);
+    const mismatch = await setup(16 * KiB); // one PATCH, the last: its 460 is the whole file's
     mismatch.server.fail({ type: 'status', status: 460, body: 'sha256 mismatch: expected aaa, got bbb' });
     const error = await mismatch.upload.start().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ChecksumMismatchError);
@@ -309,10 +310,10 @@ describe('ResumableUpload', () => {
       events.push({ sentUpTo: p.sentUpToBytes, acknowledged: p.bytesAcknowledged, sent: p.bytesSent }),
     );
     const result = track(upload.start());
-    await clock.advance(500); // half a second into the first chunk (64 KiB: the first is small), at 64 KiB/s
+    await clock.advance(1000); // a second in: into the second chunk (the first is 16 KiB), at 64 KiB/s
     const midChunk = events.at(-1);
-    expect(midChunk?.acknowledged).toBe(0);
-    expect(midChunk?.sentUpTo).toBeGreaterThan(16 * KiB);
+    expect(midChunk?.acknowledged).toBe(16 * KiB);
+    expect(midChunk?.sentUpTo).toBeGreaterThan(32 * KiB);
     expect(midChunk?.sentUpTo).toBeLessThanOrEqual(128 * KiB);
     expect(midChunk?.sentUpTo).toBe(midChunk?.sent); // nothing sent twice yet
     await clock.runAll();
