@@ -33,9 +33,10 @@ export function reportQueue(
     queue.on('retrying', ({ item, delayMs, error }) =>
       line(
         'retrying',
-        `${paint(output, 'yellow', '↻')} #${item.id} ${describeItem(item)} ${error.kind === 'circuit-open' ? 'held back' : 'failed'}: ${error.message}` +
-          // An open breaker's message already says when it tries again.
-          `${error.kind === 'circuit-open' ? '' : ` — retrying in ${formatDuration(delayMs)}`} (attempt ${item.attempts} of ${item.maxAttempts})`,
+        error.kind === 'circuit-open'
+          ? // Its message says when the breaker tries again; nothing was sent, so no attempt was spent.
+            `${paint(output, 'yellow', '↻')} #${item.id} ${describeItem(item)} held back: ${error.message} (nothing sent, no attempt spent)`
+          : `${paint(output, 'yellow', '↻')} #${item.id} ${describeItem(item)} failed: ${error.message} — retrying in ${formatDuration(delayMs)} (attempt ${item.attempts} of ${item.maxAttempts})`,
         {
           id: item.id,
           kind: item.kind,

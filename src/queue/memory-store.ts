@@ -79,9 +79,25 @@ export class MemoryQueueStore implements QueueStore {
     });
   }
 
-  async release(id: number, owner: string, outcome: AheadOutcome & { nowMs: number }) {
+  async release(
+    id: number,
+    owner: string,
+    outcome: AheadOutcome & { nowMs: number; nextAttemptAtMs?: number; error?: ItemError },
+  ) {
     // Counted by the outcome, uncounted here: an item claimed ahead comes back as it was.
-    return this.settle(id, owner, outcome, { status: 'pending', updatedAtMs: outcome.nowMs }, -1);
+    const { nextAttemptAtMs, error } = outcome;
+    return this.settle(
+      id,
+      owner,
+      outcome,
+      {
+        status: 'pending',
+        updatedAtMs: outcome.nowMs,
+        ...(nextAttemptAtMs === undefined ? {} : { nextAttemptAtMs }),
+        ...(error === undefined ? {} : { lastError: error }),
+      },
+      -1,
+    );
   }
 
   async bury(

@@ -8,17 +8,29 @@ export type Outcome =
   | { action: 'reschedule'; nextAttemptAtMs: number; delayMs: number; error: ItemError }
   | { action: 'bury'; reason: string; error: ItemError }
   /** The link is down: put it back without counting the attempt, and wait for the link. */
-  | { action: 'release'; error: ItemError };
+  | { action: 'release'; error: ItemError }
+  /** A breaker refused it unsent: back without counting the attempt, due when the breaker tries again. */
+  | { action: 'defer'; nextAttemptAtMs: number; delayMs: number; error: ItemError };
+
+/** An open breaker whose trial is already running says "0 ms": try again a little later, not in a spin. */
+const MIN_DEFER_MS = 1000;
 
 /**
- * The queue's one rule for failures: permanent → dead letter now; out of attempts → dead letter; the
- * link itself down → back to pending, attempt not counted; otherwise → pending, next attempt after the
+ * The queue's one rule for failures: permanent → dead letter now; the link itself down → back to
+ * pending, attempt not counted; refused unsent by a breaker → back, not counted, due at its next trial;
+ * out of attempts → dead letter; otherwise → pending, next attempt after the
  * server-named wait if there is one, else after the backoff for this attempt number.
  */
 export function decideOutcome(item: QueueItem, failure: Failure, backoff: Backoff, nowMs: number): Outcome {
   const error = toItemError(failure, nowMs);
   if (!failure.retryable) return { action: 'bury', reason: `permanent failure: ${failure.message}`, error };
   if (failure.kind === 'offline') return { action: 'release', error };
+  // Nothing was sent: an item must not run out of attempts while its host's breaker protects the host
+  // (the breaker's trial calls, made by some item, are counted and still end in the dead letter).
+  if (failure.kind === 'circuit-open') {
+    const delayMs = Math.max(MIN_DEFER_MS, Math.round(failure.retryAfterMs ?? 0));
+    return { action: 'defer', nextAttemptAtMs: nowMs + delayMs, delayMs, error };
+  }
   if (item.attempts >= item.maxAttempts) {
     return {
       action: 'bury',

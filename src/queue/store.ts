@@ -69,8 +69,16 @@ export interface QueueStore {
     owner: string,
     outcome: AheadOutcome & { nowMs: number; nextAttemptAtMs: number; error: ItemError },
   ): Promise<boolean>;
-  /** Back to pending without counting the attempt (the link was down; shutting down before it started). */
-  release(id: number, owner: string, outcome: AheadOutcome & { nowMs: number }): Promise<boolean>;
+  /**
+   * Back to pending without counting the attempt (the link was down; shutting down before it started; a
+   * breaker refused it unsent): due again at `nextAttemptAtMs` when given (else as it was), with `error`
+   * as its last error when given.
+   */
+  release(
+    id: number,
+    owner: string,
+    outcome: AheadOutcome & { nowMs: number; nextAttemptAtMs?: number; error?: ItemError },
+  ): Promise<boolean>;
   /** Dead letter: it will not run again unless `retryDead` brings it back. */
   bury(
     id: number,

@@ -347,20 +347,15 @@ export class Worker {
         });
         return { status: 'dead', reason: outcome.reason, error };
       }
+      // Retried at nextAttemptAtMs: counted (reschedule), or not when a breaker refused it unsent (defer).
+      const { nextAttemptAtMs, delayMs, error: itemError } = outcome;
+      const settled = { nowMs, claimedAhead, nextAttemptAtMs, error: itemError };
       await write(() =>
-        store.reschedule(item.id, owner, {
-          nowMs,
-          claimedAhead,
-          nextAttemptAtMs: outcome.nextAttemptAtMs,
-          error: outcome.error,
-        }),
+        outcome.action === 'defer'
+          ? store.release(item.id, owner, settled)
+          : store.reschedule(item.id, owner, settled),
       );
-      emit('retrying', {
-        item,
-        delayMs: outcome.delayMs,
-        nextAttemptAtMs: outcome.nextAttemptAtMs,
-        error: outcome.error,
-      });
+      emit('retrying', { item, delayMs, nextAttemptAtMs, error: itemError });
       return { status: 'retrying', reason: failure.message };
     } catch (storeError) {
       emit('error', { error: storeError });

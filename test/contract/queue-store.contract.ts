@@ -152,6 +152,20 @@ export function describeQueueStore(
       await claim();
       expect(await store.release(inserted?.id ?? -1, 'worker-a', { nowMs: 1500 })).toBe(true);
       expect(await store.get(inserted?.id ?? -1)).toMatchObject({ status: 'pending', attempts: 0 });
+      // Released until a time, with why (a breaker refused it unsent): not claimable before then.
+      await claim({ nowMs: 1600 });
+      const error = { message: 'circuit open', kind: 'circuit-open' as const, atMs: 1700 };
+      expect(
+        await store.release(inserted?.id ?? -1, 'worker-a', { nowMs: 1700, nextAttemptAtMs: 9000, error }),
+      ).toBe(true);
+      expect(await store.get(inserted?.id ?? -1)).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAtMs: 9000,
+        lastError: error,
+      });
+      expect(await claim({ nowMs: 8999 })).toEqual([]);
+      expect((await claim({ nowMs: 9000 })).map((c) => c.id)).toEqual([inserted?.id]);
     });
 
     it('counts the attempt of an item claimed ahead when it is settled, and never if it is recovered unrun', async () => {

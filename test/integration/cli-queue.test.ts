@@ -292,7 +292,7 @@ describe('lifeline queue', { timeout: 60_000 }, () => {
     await run('queue', 'add', `http://${dead}/ops/a`, '--data', '{}');
     const sync = await run('queue', 'sync');
     expect(sync.stdout).toMatch(
-      /↻ #1 POST 127\.0\.0\.1:\d+\/ops\/a held back: circuit '.*' is open \(.*\); calls fail fast — next trial call in [\d.]+s \(attempt 1 of \d+\)/,
+      /↻ #1 POST 127\.0\.0\.1:\d+\/ops\/a held back: circuit '.*' is open \(.*\); calls fail fast — next trial call in [\d.]+s \(nothing sent, no attempt spent\)/,
     );
     expect(sync.stdout).not.toMatch(/next trial call in [\d.]+s — retrying in/);
   });
