@@ -19,6 +19,7 @@ import { expandEnv, loadConfig } from './config.js';
 import type { LifelineConfig } from './config-schema.js';
 import { createDurableQueue } from './durable-queue.js';
 import { linkProbe } from './link-probe.js';
+import { holdUploadsWhilePaused } from './paused-uploads.js';
 import { SqliteFailureStore } from './sqlite-failure-store.js';
 import { SqliteUploadStateStore } from './sqlite-upload-state-store.js';
 import { ensureDirectory, stateDirectory } from './state-dir.js';
@@ -231,6 +232,7 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
   });
   // An upload may take hours on a slow link: small operations keep a slot beside it.
   queue.handle('upload', uploads.handler, { background: true });
+  holdUploadsWhilePaused(queue, uploads.events);
   queue.on('dead', ({ item, reason, error }) =>
     failureLog.record(
       {

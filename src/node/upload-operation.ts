@@ -109,7 +109,7 @@ export function uploadHandler(options: {
       if (wait && context.stopping?.aborted) void upload.abort();
     });
     const detachStopping = onAbort(context.stopping, () => {
-      if (waits.current()) void upload.abort();
+      if (waits.current() || upload.state === 'paused') void upload.abort(); // nothing in flight to finish
     });
     events.started({ item, upload });
     let completed = false;

@@ -180,4 +180,37 @@ describe('lifeline uploads', () => {
       await proxy.stop();
     }
   }, 40_000);
+
+  it('queue pause from another process holds an upload on the wire; uploads says so; resume finishes it', async () => {
+    const server = await servers.started({ synchronous: 'normal' });
+    const { cwd, env } = lifelineWorkspace(server.url);
+    const run = (...args: string[]) => lifelineAsync(args, { cwd, env });
+    writeFileSync(join(cwd, 'held.bin'), Buffer.alloc(2_000_000, 3));
+    const sender = startLifeline(['send', 'held.bin', '--limit', '256KB/s', '--wait'], { cwd, env });
+    try {
+      const sentUpTo = async () =>
+        ((JSON.parse((await run('uploads', '--json')).stdout) as Row[])[0]?.sentUpToBytes ?? 0) as number;
+      await untilAsync(async () => (await sentUpTo()) > 300_000, 30_000, 'the upload under way');
+      expect((await run('queue', 'pause')).status).toBe(0);
+      let row: Row | undefined;
+      await untilAsync(
+        async () => {
+          [row] = JSON.parse((await run('uploads', '--json')).stdout) as Row[];
+          return row?.reason !== undefined;
+        },
+        10_000,
+        'uploads to say the upload is held',
+      );
+      expect(row?.reason).toBe("held while the queue is paused ('lifeline queue resume')");
+      const heldAt = await sentUpTo();
+      await new Promise((resolve) => setTimeout(resolve, 2500)); // 640 KB would have gone at 256 KB/s
+      expect(await sentUpTo()).toBeLessThanOrEqual(heldAt + 64 * 1024); // a note on its way, at most
+      expect(server.uploads()).toEqual([]);
+      expect((await run('queue', 'resume')).status).toBe(0);
+      expect(await sender.exited).toBe(0);
+      expect(server.uploads()).toHaveLength(1);
+    } finally {
+      sender.child.kill('SIGKILL');
+    }
+  }, 60_000);
 });

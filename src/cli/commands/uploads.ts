@@ -40,8 +40,9 @@ export const uploadsCommand: Command = {
       });
       const records = await runtime.uploadState.list();
       const waits = await UploadWaits.read(runtime.uploadState);
+      const paused = await runtime.queue.refreshPaused();
       const rows = await Promise.all(
-        [...active, ...completed].map(async (item) => describe(item, records, waits)),
+        [...active, ...completed].map(async (item) => describe(item, records, waits, paused)),
       );
       if (values.json) {
         output.json(rows);
@@ -100,7 +101,12 @@ interface UploadRow {
   reason?: string;
 }
 
-async function describe(item: QueueItem, records: UploadRecord[], waits: UploadWaits): Promise<UploadRow> {
+async function describe(
+  item: QueueItem,
+  records: UploadRecord[],
+  waits: UploadWaits,
+  queuePaused: boolean,
+): Promise<UploadRow> {
   const operation = item.payload as UploadOperation;
   const source = await FileSource.open(operation.path).catch(() => undefined);
   await source?.close();
@@ -120,8 +126,11 @@ async function describe(item: QueueItem, records: UploadRecord[], waits: UploadW
   const reason =
     item.status === 'completed'
       ? undefined
-      : (itemReason(item, endedPid, wait ? waitText(wait) : sending ? stillText(record) : undefined) ??
-        (source ? undefined : 'the file is gone'));
+      : (itemReason(
+          item,
+          endedPid,
+          wait ? waitText(wait) : sending ? heldText(queuePaused, record) : undefined,
+        ) ?? (source ? undefined : 'the file is gone'));
   return {
     id: item.id,
     file: basename(operation.path),
@@ -148,6 +157,11 @@ async function describe(item: QueueItem, records: UploadRecord[], waits: UploadW
  * its watchdog cuts the PATCH and the retry it notes says more.
  */
 const STILL_AFTER_MS = 15_000;
+
+/** Why a running upload moves no bytes, when it waits for nothing it noted: the queue's pause, or a stall. */
+function heldText(queuePaused: boolean, record: UploadRecord | undefined): string | undefined {
+  return queuePaused ? "held while the queue is paused ('lifeline queue resume')" : stillText(record);
+}
 
 function stillText(record: UploadRecord | undefined, nowMs = Date.now()): string | undefined {
   if (!record || nowMs - record.updatedAtMs < STILL_AFTER_MS) return undefined;
