@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type LifelineServer } from '../../src/server/index.js';
 import { lifelineAsync, type RunningCommand, startLifeline } from './support/cli.js';
 import { tempDir } from './support/queue-fixtures.js';
-import { sleep, until } from './support/tcp.js';
+import { closedPort, sleep, until } from './support/tcp.js';
 import { sha256 } from './support/upload-fixtures.js';
 
 let watcher: RunningCommand | undefined;
@@ -122,5 +122,22 @@ describe('lifeline watch', () => {
       (await lifelineAsync(['queue', 'list', '--json'], { cwd, env })).stdout,
     ) as Array<{ payload: { path: string } }>;
     expect(listed.map((item) => item.payload.path)).toEqual([join(dir, 'keep.txt')]);
+  });
+
+  it('says when the link to its endpoint is down, since no upload starts to say it', async () => {
+    const cwd = tempDir('lifeline-watch-cwd-');
+    const env = { LIFELINE_HOME: tempDir('lifeline-watch-home-') };
+    const dir = tempDir('lifeline-outbox-');
+    const port = await closedPort();
+    watcher = startLifeline(['watch', dir, '--to', `http://127.0.0.1:${port}/files/`, '--json'], {
+      cwd,
+      env,
+    });
+    const command = watcher;
+    await until(() => events(command).some((event) => event.event === 'link'), 20_000, 'the link event');
+    expect(events(command).find((event) => event.event === 'link')).toMatchObject({
+      state: 'offline',
+      reason: expect.stringContaining(`connection refused (127.0.0.1:${port})`),
+    });
   });
 });

@@ -6,8 +6,8 @@ import { openRuntime, type Runtime } from '../../node/runtime.js';
 import { agentStatus } from '../agent-status.js';
 import { COMMON_OPTIONS, type Command, EXIT, UsageError } from '../command.js';
 import { untilInterrupted } from '../interrupt.js';
-import { type EventPrinter, eventPrinter, type Output } from '../output.js';
-import { linkStateText } from '../quality-text.js';
+import { reportLink } from '../link-events.js';
+import { type EventPrinter, eventPrinter } from '../output.js';
 import { reportQueue } from '../queue-events.js';
 
 const HELP = `lifeline agent — run the queue's worker in the foreground
@@ -123,12 +123,6 @@ async function drainOnce(
       return { ok: false, linkDown: true };
     }
   }
-}
-
-function reportLink(runtime: Runtime, output: Output, say: EventPrinter): () => void {
-  return runtime.connectivity.on('change', ({ to, reason }) => {
-    say('link', `link ${linkStateText(output, to)}: ${reason}`, { state: to, reason });
-  });
 }
 
 /** Writes the health snapshot for `lifeline health`, and acts on `lifeline health reset`. */

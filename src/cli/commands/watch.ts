@@ -7,6 +7,7 @@ import { openRuntime } from '../../node/runtime.js';
 import { COMMON_OPTIONS, type Command, EXIT, UsageError } from '../command.js';
 import { followUploads } from '../follow-uploads.js';
 import { untilInterrupted } from '../interrupt.js';
+import { reportLink } from '../link-events.js';
 import { eventPrinter, paint } from '../output.js';
 import { reportQueue } from '../queue-events.js';
 import {
@@ -108,6 +109,8 @@ export const watchCommand: Command = {
       say('error', paint(view.output, 'red', `cannot read ${directory}: ${(error as Error).message}`), {}),
     );
     const stops = [view.stop, reportQueue(runtime.queue, view.output, json, { uploadsFollowed: true })];
+    // While the link is down nothing starts, so no upload says why it waits: the link's own line does.
+    if (!values['queue-only']) stops.push(reportLink(runtime, view.output, say));
     say('watching', `watching ${directory} → ${endpoint}${values['queue-only'] ? ' (queueing only)' : ''}`, {
       directory,
       endpoint,
