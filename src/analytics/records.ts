@@ -35,8 +35,14 @@ export function defaultSeverity(kind: FailureKind): Severity {
   return 'warning';
 }
 
-/** Failures with the same signature are "the same error" for statistics and pattern detection. */
+/** A duration in a message ("next trial call in 29.9s", "retry after 2m 30s"), which changes by the second. */
+const DURATION = /\b\d+(\.\d+)?(ms|s|m|h)\b( \d+(ms|s|m))?/g;
+
+/**
+ * Failures with the same signature are "the same error" for statistics and pattern detection. Durations in
+ * the message are left out: a breaker's countdown must not make each refusal an error of its own.
+ */
 export function signature(record: FailureRecord): string {
   const identity = record.code ?? (record.status === undefined ? '' : `HTTP ${record.status}`);
-  return `${record.kind}|${identity}|${record.message}`;
+  return `${record.kind}|${identity}|${record.message.replace(DURATION, '…')}`;
 }

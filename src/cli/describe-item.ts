@@ -52,5 +52,12 @@ export function itemReason(
   if (item.status === 'dead') return item.deadReason;
   if (item.status === 'completed') return undefined;
   if (endedPid !== undefined) return endedHolderText(endedPid);
-  return waitingFor ?? item.lastError?.message;
+  return waitingFor ?? lastErrorText(item);
+}
+
+/** The last error, without a breaker's countdown: stored with the error, it would be stale (NEXT says when). */
+function lastErrorText(item: QueueItem): string | undefined {
+  const error = item.lastError;
+  if (error?.kind !== 'circuit-open') return error?.message;
+  return `held back: ${error.message.replace(/; calls fail fast — .*$/, '')}`;
 }

@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { processOwner } from '../../src/node/process-owner.js';
+import { SqliteQueueStore } from '../../src/node/sqlite-queue-store.js';
 import type { QueueItem } from '../../src/queue/types.js';
 import { createServer, type LifelineServer } from '../../src/server/index.js';
 import { lifelineAsync } from './support/cli.js';
@@ -23,7 +25,7 @@ async function setup() {
   );
   const env = { LIFELINE_HOME: tempDir('lifeline-home-') };
   const run = (...args: string[]) => lifelineAsync(args, { cwd, env });
-  return { server, cwd, run };
+  return { server, cwd, run, home: env.LIFELINE_HOME };
 }
 
 // Each test runs the command a dozen times or more, each a fresh Node process (about a second on 2 CPUs).
@@ -295,5 +297,28 @@ describe('lifeline queue', { timeout: 60_000 }, () => {
       /↻ #1 POST 127\.0\.0\.1:\d+\/ops\/a held back: circuit '.*' is open \(.*\); calls fail fast — next trial call in [\d.]+s \(nothing sent, no attempt spent\)/,
     );
     expect(sync.stdout).not.toMatch(/next trial call in [\d.]+s — retrying in/);
+    // Listed later, it says no countdown that would be stale by then: NEXT says when.
+    expect((await run('queue', 'list')).stdout).toMatch(
+      /#1\s+pending\s+0\s+0\/\d+\s+in \S+\s+\S+ ago\s+POST .*held back: circuit '.*' is open \(.*\)\n/,
+    );
+  });
+
+  it('sync says an item another live process is running is not its to send', async () => {
+    const { run, home } = await setup();
+    await run('queue', 'add', '/ops/busy', '--data', '{}');
+    const store = new SqliteQueueStore({ path: join(home, 'queue.db') });
+    try {
+      // This test's own process holds it, as a running agent would.
+      const nowMs = Date.now();
+      const owner = processOwner();
+      await store.claim({ nowMs, owner, leaseUntilMs: nowMs + 60_000, kinds: ['http'], limit: 1 });
+      const sync = await run('queue', 'sync');
+      expect([sync.status, sync.stdout]).toEqual([
+        0,
+        'nothing to send here: 1 item running in another process\n',
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 });

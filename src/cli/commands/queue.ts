@@ -212,8 +212,11 @@ const SUBCOMMANDS: Record<string, Handler> = {
       output.line(
         `the queue is paused: nothing sent; ${plural(summary.remaining, 'operation')} pending ('lifeline queue resume' lets them go)`,
       );
-    } else if (summary.attempted > 0 || summary.remaining > 0) {
-      // (Nothing attempted and nothing left: "nothing to send" above said it all.)
+    } else if (summary.attempted === 0 && summary.remaining === 0) {
+      // "nothing to send" above said it, unless another process (the agent) is sending them.
+      if (running > 0)
+        output.line(`nothing to send here: ${plural(running, 'item')} running in another process`);
+    } else {
       output.line(
         `sent ${summary.completed} of ${summary.attempted}; ${summary.retrying} will be retried, ${summary.dead} dead, ` +
           `${summary.released} waiting for the link; ${summary.remaining} pending now`,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CircuitOpenError,
   circuitBreaker,
   constantBackoff,
   FailureLog,
@@ -60,6 +61,15 @@ describe('FailureLog', () => {
     });
     expect(stats.topErrors[0]).toMatchObject({ message: 'connection reset', code: 'ECONNRESET', count: 3 });
     expect(log.stats({ sinceMs: 500 }).total).toBe(1);
+  });
+
+  it('counts a breaker refusing again and again as one error, whatever its countdown said', () => {
+    const log = new FailureLog({ clock: new FakeClock() });
+    for (const retryAfterMs of [30_000, 29_900, 29_800, 150_000])
+      log.record(new CircuitOpenError('http api.test', retryAfterMs, '5 consecutive failures'));
+    const [top, ...others] = log.stats().topErrors;
+    expect(top).toMatchObject({ code: 'CIRCUIT_OPEN', count: 4 });
+    expect(others).toEqual([]);
   });
 
   it('computes failure rates per operation over a window, successes included', async () => {
