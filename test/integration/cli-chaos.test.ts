@@ -100,6 +100,29 @@ describe('lifeline chaos', () => {
     }
   });
 
+  it('names a fault once: "#1 reset", not "#1 reset (reset)"', async () => {
+    upstream = await echoServer();
+    running = startLifeline([
+      'chaos',
+      '--upstream',
+      `127.0.0.1:${upstream.port}`,
+      '--listen',
+      '127.0.0.1:0',
+      '--reset-rate',
+      '1',
+    ]);
+    const command = running;
+    await until(() => command.lines.some((line) => line.includes('Ctrl-C')), 20_000, 'the banner');
+    const port = Number(/chaos proxy 127\.0\.0\.1:(\d+)/.exec(command.lines.join('\n'))?.[1]);
+    await new Promise<void>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.on('error', () => resolve());
+      socket.on('close', () => resolve());
+    });
+    await until(() => command.lines.some((line) => /#1 reset$/.test(line)), 5000, 'the fault line');
+    expect(command.lines.join('\n')).not.toContain('(reset)');
+  });
+
   it('refuses bad arguments with a clear message and exit code 2', () => {
     const missing = lifeline(['chaos']);
     expect(missing.status).toBe(2);

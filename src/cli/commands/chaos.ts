@@ -177,7 +177,8 @@ function report(proxy: ChaosProxy, output: Output, json: boolean): void {
   const say = eventPrinter(output, json);
   proxy.on('connection', ({ id }) => say('connection', `#${id} connected`, { id }));
   proxy.on('fault', ({ id, fault, toxic }) =>
-    say('fault', `#${id} ${paint(output, 'yellow', fault)}${toxic ? ` (${toxic})` : ''}`, {
+    // The toxic's name only when it says more than the fault ("reset (cut-late)", not "reset (reset)").
+    say('fault', `#${id} ${paint(output, 'yellow', fault)}${toxic && toxic !== fault ? ` (${toxic})` : ''}`, {
       id,
       fault,
       toxic,
