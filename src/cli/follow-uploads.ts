@@ -153,8 +153,16 @@ export function followUploads(
         if (stillMs >= stillAfterMs(lastProgress?.bytesPerSecond) && !namedWait) {
           const allSent = lastProgress !== undefined && lastProgress.sentUpToBytes >= lastProgress.totalBytes;
           const forText = formatDuration(Math.floor(stillMs / 1000) * 1000);
-          // Every byte sent: the server is verifying and storing the file.
-          drawBar(allSent ? `server finishing, ${forText}` : `no bytes for ${forText}`, false);
+          // Every byte sent: the server is verifying and storing the file. A chunk's every byte sent: on a
+          // slow link they still drain from buffers on the way before the server can answer.
+          drawBar(
+            allSent
+              ? `server finishing, ${forText}`
+              : lastProgress?.awaitingAnswer
+                ? `chunk sent, awaiting its answer, ${forText}`
+                : `no bytes for ${forText}`,
+            false,
+          );
         }
         still = clock.setTimer(drawStill, 1000);
         still.unref();

@@ -37,7 +37,7 @@ export class ProgressMeter {
     acknowledged: number,
     sentUpTo: number,
     force: boolean,
-  ): UploadEvents['progress'] | undefined {
+  ): Omit<UploadEvents['progress'], 'awaitingAnswer'> | undefined {
     const nowMs = this.clock.now();
     if (this.awaitingFirstBytes && sent > this.last.sent) {
       this.awaitingFirstBytes = false;

@@ -305,7 +305,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
           this.sent += bytes;
           this.patchSent += bytes;
           lastByteMs = preciseNow(this.clock);
-          this.progress(false);
+          this.progress(this.patchSent === chunk.length, this.patchSent === chunk.length); // the last: always said
         }),
         bodyLength: chunk.length,
         signal: controller.signal,
@@ -348,10 +348,11 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     }
   }
 
-  private progress(force: boolean): void {
+  /** `awaitingAnswer`: the PATCH in flight has sent its every byte; the server has not answered yet. */
+  private progress(force: boolean, awaitingAnswer = false): void {
     if (!this.listening('progress')) return;
     const event = this.meter.next(this.sent, this.acknowledged, this.acknowledged + this.patchSent, force);
-    if (event) this.emit('progress', event);
+    if (event) this.emit('progress', { ...event, awaitingAnswer });
   }
 
   /** Paused: wait for resume. Offline: wait for the link (no attempt is spent on a link that is down). */

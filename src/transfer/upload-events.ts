@@ -27,6 +27,11 @@ export interface UploadEvents {
     totalBytes: number;
     bytesPerSecond: number;
     etaMs?: number;
+    /**
+     * Every byte of the PATCH in flight has gone out and its answer has not come: on a slow link they may
+     * still be draining from buffers on the way, so no byte moving now is no stall yet.
+     */
+    awaitingAnswer: boolean;
   };
   chunkAcknowledged: { offset: number; totalBytes: number };
   /** No byte moved for the stall timeout: the request was cut, and the upload resumes. */

@@ -44,7 +44,9 @@ async function followedUpload(
   id: number,
   name: string,
   size: number,
-  options: Partial<ResumableUploadOptions> = {},
+  options:
+    | Partial<ResumableUploadOptions>
+    | ((parts: { clock: FakeClock; server: MemoryTusServer }) => Partial<ResumableUploadOptions>) = {},
 ) {
   const clock = new FakeClock(Date.now());
   const server = new MemoryTusServer();
@@ -55,7 +57,7 @@ async function followedUpload(
     endpoint: 'http://tus.test/files/',
     transport: server.transport,
     clock,
-    ...options,
+    ...(typeof options === 'function' ? options({ clock, server }) : options),
   });
   const events = new RunEvents();
   const runtime = { uploads: events, linkUrl: 'http://tus.test/health' } as unknown as Runtime;
@@ -121,6 +123,34 @@ describe('followUploads on a terminal', () => {
     upload.resume();
     await clock.advance(2000);
     expect(lastBar()).toMatch(/KB\/s {2}ETA/);
+    await clock.runAll();
+    await done;
+    view.stop();
+  });
+
+  it('says a chunk is sent and awaits its answer, not that no bytes move, while the answer is slow', async () => {
+    let answersHeld = 0;
+    const { clock, upload, runtime, announce } = await followedUpload(
+      6,
+      'd.bin',
+      64 * 1024,
+      ({ clock, server }) => ({
+        // The server takes every byte of the PATCH, then answers 5 s later (a slow link's buffers draining).
+        transport: async (request) => {
+          const response = await server.transport(request);
+          if (request.method === 'PATCH' && answersHeld++ === 0) await clock.sleep(5000);
+          return response;
+        },
+      }),
+    );
+    const { output, written } = terminal();
+    const view = followUploads(runtime, output, false, clock);
+    announce();
+    const done = upload.start();
+    await clock.advance(4000);
+    expect(written.filter((line) => line.startsWith('#6 d.bin  [')).at(-1)).toMatch(
+      /chunk sent, awaiting its answer, \d\.0s$/,
+    );
     await clock.runAll();
     await done;
     view.stop();
