@@ -1,8 +1,38 @@
+import type { Statement } from 'better-sqlite3';
 import { CLAIM_COLUMNS } from './queue-rows.js';
 import type { SqliteDatabase } from './sqlite.js';
 
+type StatementName =
+  | 'insert'
+  | 'byKey'
+  | 'byId'
+  | 'pendingById'
+  | 'claimOne'
+  | 'complete'
+  | 'reschedule'
+  | 'release'
+  | 'bury'
+  | 'renew'
+  | 'running'
+  | 'anyRunning'
+  | 'unclaim'
+  | 'countPending'
+  | 'countCompleted'
+  | 'countAttention'
+  | 'pendingTimes'
+  | 'remove'
+  | 'retryDead'
+  | 'clear'
+  | 'purge'
+  | 'readState'
+  | 'writeState'
+  | 'list';
+
+/** The queue store's prepared statements, by name. */
+export type QueueStatements = Record<StatementName, Statement>;
+
 /** The queue store's prepared SQL, but for the claim of due items (one statement per number of kinds). */
-export function prepareQueueStatements(db: SqliteDatabase) {
+export function prepareQueueStatements(db: SqliteDatabase): QueueStatements {
   return {
     insert: db.prepare(
       `INSERT INTO items (kind, payload, priority, idempotency_key, status, max_attempts, next_attempt_at, created_at, updated_at)
@@ -70,5 +100,3 @@ export function prepareQueueStatements(db: SqliteDatabase) {
     ),
   };
 }
-
-export type QueueStatements = ReturnType<typeof prepareQueueStatements>;
