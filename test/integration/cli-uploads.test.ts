@@ -22,6 +22,27 @@ interface Row {
   reason?: string;
 }
 
+type Run = (...args: string[]) => ReturnType<typeof lifelineAsync>;
+
+/** `lifeline uploads --json`'s first row, once `ready` says it shows what the test waits for. */
+async function firstUploadOnce(
+  run: Run,
+  ready: (row: Row | undefined) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<Row | undefined> {
+  let row: Row | undefined;
+  await untilAsync(
+    async () => {
+      [row] = JSON.parse((await run('uploads', '--json')).stdout) as Row[];
+      return ready(row);
+    },
+    timeoutMs,
+    what,
+  );
+  return row;
+}
+
 describe('lifeline uploads', () => {
   it('lists what was sent, how far each got, and what failed and why', async () => {
     const server = await servers.started({ synchronous: 'normal' });
@@ -120,12 +141,9 @@ describe('lifeline uploads', () => {
     expect((await run('send', 'far.bin', '--to', 'http://127.0.0.1:9/files/')).status).toBe(0);
     const agent = startLifeline(['agent'], { cwd, env });
     try {
-      let row: Row | undefined;
-      await untilAsync(
-        async () => {
-          [row] = JSON.parse((await run('uploads', '--json')).stdout) as Row[];
-          return row?.waiting !== undefined;
-        },
+      const row = await firstUploadOnce(
+        run,
+        (first) => first?.waiting !== undefined,
         20_000,
         'lifeline uploads to say what the running upload waits for',
       );
@@ -161,13 +179,11 @@ describe('lifeline uploads', () => {
       env,
     });
     try {
-      let row: Row | undefined;
-      await untilAsync(
-        async () => {
-          [row] = JSON.parse((await run('uploads', '--json')).stdout) as Row[];
-          return row?.reason !== undefined;
-        },
-        28_000, // the stall shows after 15 s; the watchdog (30 s) has not cut it yet
+      // The stall shows after 15 s; the watchdog (30 s) has not cut it yet by 28 s.
+      const row = await firstUploadOnce(
+        run,
+        (first) => first?.reason !== undefined,
+        28_000,
         'lifeline uploads to say the upload stands still',
       );
       expect(row).toMatchObject({
@@ -192,12 +208,9 @@ describe('lifeline uploads', () => {
         ((JSON.parse((await run('uploads', '--json')).stdout) as Row[])[0]?.sentUpToBytes ?? 0) as number;
       await untilAsync(async () => (await sentUpTo()) > 300_000, 30_000, 'the upload under way');
       expect((await run('queue', 'pause')).status).toBe(0);
-      let row: Row | undefined;
-      await untilAsync(
-        async () => {
-          [row] = JSON.parse((await run('uploads', '--json')).stdout) as Row[];
-          return row?.reason !== undefined;
-        },
+      const row = await firstUploadOnce(
+        run,
+        (first) => first?.reason !== undefined,
         10_000,
         'uploads to say the upload is held',
       );
