@@ -6,19 +6,24 @@ import { formatBytes } from '../core/units.js';
 import type { Runtime } from '../node/runtime.js';
 import type { UploadOperation } from '../node/upload-operation.js';
 import type { ResumableUpload } from '../transfer/resumable-upload.js';
+import { SLICE_BYTES } from '../transfer/throttled-slices.js';
 import type { UploadEvents } from '../transfer/upload-events.js';
 import { clockTime, type Output, paint } from './output.js';
 import { BAR_WIDTH, bar, ProgressBoard, shortenMiddle } from './progress-board.js';
 
-/** How long no byte moves before the bar shows that instead of the last rate… */
+/** How long no byte moves before a bar shows that instead of the last rate… */
 const STILL_AFTER_MS = 3000;
-/** …or, on a slow link, twice the time one slice of the body (at most 64 KiB) takes at the last rate. */
-const SLICE_BYTES = 64 * 1024;
 
+/** …or, on a slow link, twice the time one slice of the body takes at the last rate. */
 export function stillAfterMs(bytesPerSecond: number | undefined): number {
   if (!bytesPerSecond || bytesPerSecond <= 0) return STILL_AFTER_MS;
   return Math.max(STILL_AFTER_MS, ((2 * SLICE_BYTES) / bytesPerSecond) * 1000);
 }
+
+/** "no bytes for 12s": what a bar says once `stillAfterMs` has passed with no byte moving. */
+export const noBytesFor = (stillMs: number) => `no bytes for ${wholeSeconds(stillMs)}`;
+
+const wholeSeconds = (ms: number) => formatDuration(Math.floor(ms / 1000) * 1000);
 /** A file name is never shortened below this, whatever the terminal's width. */
 const MIN_NAME_COLUMNS = 12;
 /** Nor the bar below this many cells. */
@@ -152,7 +157,7 @@ export function followUploads(
         const stillMs = clock.now() - lastMovedAtMs;
         if (stillMs >= stillAfterMs(lastProgress?.bytesPerSecond) && !namedWait) {
           const allSent = lastProgress !== undefined && lastProgress.sentUpToBytes >= lastProgress.totalBytes;
-          const forText = formatDuration(Math.floor(stillMs / 1000) * 1000);
+          const forText = wholeSeconds(stillMs);
           // Every byte sent: the server is verifying and storing the file. A chunk's every byte sent: on a
           // slow link they still drain from buffers on the way before the server can answer.
           drawBar(
@@ -160,7 +165,7 @@ export function followUploads(
               ? `server finishing, ${forText}`
               : lastProgress?.awaitingAnswer
                 ? `chunk sent, awaiting its answer, ${forText}`
-                : `no bytes for ${forText}`,
+                : noBytesFor(stillMs),
             false,
           );
         }

@@ -8,6 +8,9 @@ import type { ResilientFetchOptions } from './options.js';
 import { PushbackGate } from './pushback-gate.js';
 
 /** The policies every request to one host shares: its breaker, its pushback, its timeouts. */
+/** Distinct settings whose pipelines a host keeps. */
+const MAX_SHARED_PIPELINES = 16;
+
 export class HostPolicies {
   readonly breaker: CircuitBreaker | undefined;
   readonly gate: PushbackGate;
@@ -35,12 +38,15 @@ export class HostPolicies {
           });
   }
 
-  /** The shared pipeline for requests of this host that may be repeated in the same way (`key`). */
+  /**
+   * The shared pipeline for requests of this host with the same settings (`key`). Past a few keys (a caller
+   * giving every request its own timeout) each request gets its own: the cache does not grow without end.
+   */
   pipeline(key: string, build: () => Pipeline): Pipeline {
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
       pipeline = build();
-      this.pipelines.set(key, pipeline);
+      if (this.pipelines.size < MAX_SHARED_PIPELINES) this.pipelines.set(key, pipeline);
     }
     return pipeline;
   }

@@ -15,7 +15,6 @@ import { HttpStatusError } from './http-status-error.js';
 import {
   type EffectiveSettings,
   effectiveSettings,
-  type LifelineRequestOptions,
   type ResilientFetchOptions,
   type ResilientRequestInit,
 } from './options.js';
@@ -76,7 +75,7 @@ class HttpClient extends Emitter<HttpEvents> {
     const url = plan.url.href;
     const signal = requestInit.signal ?? undefined;
 
-    const pipeline = this.pipelineFor(plan, settings, policies, lifeline, url);
+    const pipeline = this.pipelineFor(plan, settings, policies, url);
     let previous: Response | undefined;
     let lastAttemptError: unknown;
     let attempts = 0;
@@ -113,14 +112,13 @@ class HttpClient extends Emitter<HttpEvents> {
 
   /**
    * The policies one request runs through. They depend only on the host, the settings and whether the
-   * request may be repeated, so they are built once per combination and reused — unless the request
-   * overrides settings, or someone listens for retry events (which then carry this request's URL).
+   * request may be repeated, so they are built once per combination and reused — unless someone listens
+   * for retry events (which then carry this request's URL).
    */
   private pipelineFor(
     plan: RequestPlan,
     settings: EffectiveSettings,
     policies: HostPolicies,
-    overrides: LifelineRequestOptions,
     url: string,
   ): Pipeline {
     const repeat: Repeat = plan.oneShotBody
@@ -146,12 +144,11 @@ class HttpClient extends Emitter<HttpEvents> {
       layers.push(policies.timeout(settings.timeoutMs));
       return new Pipeline(layers);
     };
-    const overridden =
-      overrides.maxAttempts !== undefined ||
-      overrides.timeoutMs !== undefined ||
-      overrides.maxRetryAfterMs !== undefined;
-    if (overridden || this.listening('retry')) return build();
-    return policies.pipeline(repeat, build);
+    if (this.listening('retry')) return build();
+    // Keyed by what a request may set for itself as well: the queue's http items all ask for a 2 s wait
+    // limit, and share one pipeline instead of building one per request.
+    const { maxAttempts, timeoutMs, maxRetryAfterMs } = settings;
+    return policies.pipeline(`${repeat}|${maxAttempts}|${timeoutMs}|${maxRetryAfterMs}`, build);
   }
 
   /** One attempt: send, and turn a retryable status into an error the policies can see. */

@@ -11,16 +11,10 @@ import { ChunkSizer } from './chunk-sizer.js';
 import { type DeliveryPacer, pacerFor } from './delivery-pacer.js';
 import { ProgressMeter } from './progress-meter.js';
 import { throttledSlices } from './throttled-slices.js';
-import {
-  chunkChecksumHeader,
-  parseOffset,
-  TUS_VERSION,
-  type TusCapabilities,
-  uploadMetadata,
-} from './tus-protocol.js';
-import { checkSize, GONE, stallMessage, statusError, TusRequests } from './tus-requests.js';
+import { chunkChecksumHeader, TUS_VERSION, type TusCapabilities, uploadMetadata } from './tus-protocol.js';
+import { checkSize, GONE, patchAnswer, stallMessage, TusRequests } from './tus-requests.js';
 import type { TusTransport } from './tus-transport.js';
-import { ChecksumMismatchError, SourceFailure, TusProtocolError } from './upload-errors.js';
+import { SourceFailure, TusProtocolError } from './upload-errors.js';
 import type { UploadEvents, UploadResult } from './upload-events.js';
 import { type ResumableUploadOptions, resolveUploadOptions } from './upload-options.js';
 import type { UploadRecord } from './upload-state-store.js';
@@ -311,29 +305,13 @@ export class ResumableUpload extends Emitter<UploadEvents> {
         signal: controller.signal,
       });
       this.reader.readAhead(end, this.sizer.chunkBytes); // the disk works while the wire does
-      const response = await sending;
-      if (response.status === 204 || response.status === 200) {
-        const next = parseOffset(response.header('upload-offset'));
-        if (next === undefined || next < offset || next > end) {
-          throw new TusProtocolError(
-            `the tus server acknowledged an impossible offset (${next}) for bytes ${offset}–${end}`,
-          );
-        }
-        const durationMs = preciseNow(this.clock) - startedMs;
-        this.sizer.noteAcknowledged(next - offset, durationMs);
-        // The last PATCH's time holds the server's completion work (its hash): no measure of the link.
-        if (next < this.source.size)
-          this.pacer?.notePatch({ bytes: next - offset, durationMs, sendSpanMs: lastByteMs - startedMs });
-        return next;
-      }
-      const error = await statusError(response, 'sending bytes');
-      if (end === this.source.size && (response.status === 460 || /sha-?256/i.test(error.body))) {
-        throw new ChecksumMismatchError(
-          error.body || `HTTP ${response.status}; sent sha256 ${sha256}`,
-          error,
-        );
-      }
-      throw error;
+      const next = await patchAnswer(await sending, { offset, end, size: this.source.size }, sha256);
+      const durationMs = preciseNow(this.clock) - startedMs;
+      this.sizer.noteAcknowledged(next - offset, durationMs);
+      // The last PATCH's time holds the server's completion work (its hash): no measure of the link.
+      if (next < this.source.size)
+        this.pacer?.notePatch({ bytes: next - offset, durationMs, sendSpanMs: lastByteMs - startedMs });
+      return next;
     } catch (error) {
       throw controller.signal.aborted && !this.lifetime.signal.aborted && !this.isPaused()
         ? controller.signal.reason

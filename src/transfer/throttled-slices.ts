@@ -1,7 +1,8 @@
 import type { ByteThrottle } from './byte-throttle.js';
 import type { Watchdog } from './watchdog.js';
 
-const SLICE_BYTES = 64 * 1024;
+/** The most a PATCH body hands over at once (unless a bandwidth limit makes slices smaller). */
+export const SLICE_BYTES = 64 * 1024;
 
 /**
  * A chunk as the request body: slices, each taken from every bandwidth limit before it goes out; each

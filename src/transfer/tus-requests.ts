@@ -12,7 +12,7 @@ import {
   type TusCapabilities,
 } from './tus-protocol.js';
 import type { TusRequest, TusResponse, TusTransport } from './tus-transport.js';
-import { TusProtocolError } from './upload-errors.js';
+import { ChecksumMismatchError, TusProtocolError } from './upload-errors.js';
 
 /** A tus answer that is not a success; classify() reads its status and Retry-After like a Response's. */
 export class TusStatusError extends Error {
@@ -138,4 +138,28 @@ export async function statusError(response: TusResponse, what: string): Promise<
 
 export function stallMessage(stallTimeoutMs: number, sentUpToBytes: number): string {
   return `upload stalled: no bytes moved for ${formatDuration(stallTimeoutMs)} after ${formatBytes(sentUpToBytes)} sent`;
+}
+
+/**
+ * The offset a PATCH's answer acknowledges, or what went wrong: an offset outside the bytes sent, the
+ * whole file's checksum refused (the last PATCH's 460, or a body naming the SHA-256), or another status.
+ */
+export async function patchAnswer(
+  response: TusResponse,
+  range: { offset: number; end: number; size: number },
+  sha256: string,
+): Promise<number> {
+  const { offset, end, size } = range;
+  if (response.status === 204 || response.status === 200) {
+    const next = parseOffset(response.header('upload-offset'));
+    if (next === undefined || next < offset || next > end)
+      throw new TusProtocolError(
+        `the tus server acknowledged an impossible offset (${next}) for bytes ${offset}–${end}`,
+      );
+    return next;
+  }
+  const error = await statusError(response, 'sending bytes');
+  if (end === size && (response.status === 460 || /sha-?256/i.test(error.body)))
+    throw new ChecksumMismatchError(error.body || `HTTP ${response.status}; sent sha256 ${sha256}`, error);
+  throw error;
 }

@@ -1,5 +1,6 @@
 import { formatDuration, plural } from '../../core/format.js';
 import { formatBytes } from '../../core/units.js';
+import { noBytesFor, stillAfterMs } from '../follow-uploads.js';
 import { type Output, paint } from '../output.js';
 import { bar, fitWidth } from '../progress-board.js';
 import { linkStateText } from '../quality-text.js';
@@ -86,6 +87,6 @@ function uploadState(upload: UploadTally): string {
   if (upload.done) return '✓';
   if (upload.waitingFor) return upload.waitingFor;
   const stillMs = Date.now() - upload.movedAtMs;
-  if (stillMs >= 3000) return `no bytes for ${formatDuration(Math.floor(stillMs / 1000) * 1000)}`;
+  if (stillMs >= stillAfterMs(upload.rate)) return noBytesFor(stillMs); // as send --wait's bars say it
   return `${formatBytes(upload.rate)}/s`;
 }
