@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 describe('one dead server does not hold up the others (the agent’s runtime)', () => {
-  it('sends to a live server at once while the dead one’s breaker is open, at full concurrency', async () => {
+  it('sends to a live server at once while the dead one’s breaker is open, and keeps its concurrency', async () => {
     const server = await servers.started({ synchronous: 'normal' });
     const deadHost = `127.0.0.1:${await closedPort()}`;
     runtime = await openRuntime(
@@ -52,8 +52,9 @@ describe('one dead server does not hold up the others (the agent’s runtime)', 
     );
     expect(server.operationCount).toBe(1);
     expect(fetch.breakerFor(deadHost)?.state).toBe('open'); // it did not wait out the breaker
-    // Refusals are the dead host's answer, not the link's loss: the advice stays at full concurrency.
+    // Refusals are the dead host's answer, not the link's loss: the advice is not cut to one slot (4 on
+    // an excellent link, 2 on a good one: a busy machine's loopback can measure "good").
     expect(quality.snapshot().lossRate).toBe(0);
-    expect(quality.recommendations().concurrency).toBe(4);
+    expect(quality.recommendations().concurrency).toBeGreaterThan(1);
   }, 30_000);
 });
