@@ -14,7 +14,7 @@ import { FileSource } from '../src/node/file-source.js';
 import { sha256File } from '../src/node/sha256-file.js';
 import { undiciTusTransport } from '../src/node/undici-tus-transport.js';
 import type { Backoff } from '../src/policy/backoff.js';
-import type { LinkHistory } from '../src/transfer/link-history.js';
+import { LinkHistory } from '../src/transfer/link-history.js';
 import { ResumableUpload } from '../src/transfer/resumable-upload.js';
 import { fetchTransport, type TusTransport } from '../src/transfer/tus-transport.js';
 import type { ServerReply, ServerRequest } from './upload-server.js';
@@ -44,7 +44,7 @@ export function randomFile(size: number): { path: string; sha256: string; remove
  * process (upload-server.ts). `clear()` deletes received files between runs; `uploads()` lists what the
  * server recorded.
  */
-export async function benchServer(): Promise<{
+export async function benchServer(kind: 'lifeline' | 'stock' = 'lifeline'): Promise<{
   port: number;
   /** The server process, to pin to a CPU (cpu-pinning.ts). */
   pid: number;
@@ -53,7 +53,7 @@ export async function benchServer(): Promise<{
   uploads(): Promise<Array<{ sha256: string; verified: boolean }>>;
   close(): Promise<void>;
 }> {
-  const child = fork(fileURLToPath(new URL('./upload-server.js', import.meta.url)), [], {
+  const child = fork(fileURLToPath(new URL('./upload-server.js', import.meta.url)), [kind], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const waiting = new Map<number, (reply: ServerReply) => void>();
@@ -105,8 +105,12 @@ export interface LifelineRun {
   preHashed: boolean;
   backoff?: Backoff;
   maxAttempts?: number;
-  /** Shared between runs, as lifeline's runtime shares one between its uploads. */
+  /**
+   * Shared between runs, as the uploads of one process share one by default; without it, a run learns
+   * alone (a fresh history), as in a new process.
+   */
   linkHistory?: LinkHistory;
+  pacing?: boolean | 'always';
 }
 
 export interface RunResult {
@@ -139,7 +143,9 @@ export async function lifelineUpload(run: LifelineRun): Promise<RunResult> {
         transport,
         ...(run.backoff ? { backoff: run.backoff } : {}),
         ...(run.maxAttempts ? { maxAttempts: run.maxAttempts } : {}),
-        ...(run.linkHistory ? { linkHistory: run.linkHistory } : {}),
+        // Alone unless told: the process's shared history would carry one run's lessons into the next.
+        linkHistory: run.linkHistory ?? new LinkHistory(),
+        ...(run.pacing !== undefined ? { pacing: run.pacing } : {}),
       });
       const result = await upload.start();
       return { ms: performance.now() - started, requests, bytesSent: result.bytesSent };

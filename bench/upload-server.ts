@@ -6,8 +6,12 @@
  * outlive the benchmark.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FileStore } from '@tus/file-store';
+import { Server as TusServer } from '@tus/server';
+import { sha256File } from '../src/node/sha256-file.js';
 import { startServerThread } from '../src/server/index.js';
 
 export type ServerRequest = { id: number; type: 'clear' | 'uploads' | 'stop' };
@@ -18,7 +22,7 @@ export type ServerReply =
 const send = (message: ServerReply) => process.send?.(message);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'lifeline-bench-server-'));
-const server = await startServerThread({ dataDir, port: 0, synchronous: 'normal', events: [] });
+const server = process.argv[2] === 'stock' ? await stockServer(dataDir) : await lifelineServer(dataDir);
 
 let stopping: Promise<void> | undefined;
 const stop = () => {
@@ -36,15 +40,15 @@ process.on('message', async (message: ServerRequest) => {
   switch (message.type) {
     case 'clear':
       // Finished uploads stay in the server's record; only their bytes go, so 100 MB runs do not pile up.
-      for (const name of readdirSync(server.info.uploadsDirectory))
-        rmSync(join(server.info.uploadsDirectory, name));
+      await server.beforeClear?.();
+      for (const name of readdirSync(server.uploadsDirectory)) rmSync(join(server.uploadsDirectory, name));
       send({ id: message.id, type: 'done' });
       break;
     case 'uploads':
       send({
         id: message.id,
         type: 'done',
-        uploads: (await server.uploads()).map(({ sha256, verified }) => ({ sha256, verified })),
+        uploads: await server.uploads(),
       });
       break;
     case 'stop':
@@ -55,3 +59,48 @@ process.on('message', async (message: ServerRequest) => {
   }
 });
 send({ type: 'ready', port: server.port });
+
+interface BenchServer {
+  port: number;
+  uploadsDirectory: string;
+  uploads(): Promise<Array<{ sha256: string; verified: boolean }>>;
+  /** Before received files are deleted. */
+  beforeClear?(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function lifelineServer(dataDir: string): Promise<BenchServer> {
+  const server = await startServerThread({ dataDir, port: 0, synchronous: 'normal', events: [] });
+  return {
+    port: server.port,
+    uploadsDirectory: server.info.uploadsDirectory,
+    uploads: async () => (await server.uploads()).map(({ sha256, verified }) => ({ sha256, verified })),
+    stop: async () => {
+      await server.stop();
+    },
+  };
+}
+
+/**
+ * @tus/server with @tus/file-store as its README sets it up, on Node's http server: none of lifeline's
+ * server (no kept bodies, no hash check, no record), to compare the clients on the server most tus users
+ * run. It checks nothing itself, so each file is hashed here before it is cleared (not `verified`: the
+ * bench compares the hash with the file's).
+ */
+async function stockServer(dataDir: string): Promise<BenchServer> {
+  const tus = new TusServer({ path: '/files', datastore: new FileStore({ directory: dataDir }) });
+  const received: Array<{ sha256: string; verified: boolean }> = [];
+  const http = createServer((req, res) => void tus.handle(req, res));
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const address = http.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    uploadsDirectory: dataDir,
+    uploads: async () => received,
+    beforeClear: async () => {
+      for (const name of readdirSync(dataDir).filter((name) => !name.endsWith('.json')))
+        received.push({ sha256: (await sha256File(join(dataDir, name))).sha256, verified: false });
+    },
+    stop: () => new Promise<void>((resolve) => http.close(() => resolve())),
+  };
+}

@@ -14,29 +14,24 @@
  *    and that comparison is printed beside the bar.) Both lifeline transports are shown; the bar uses
  *    undici's, the one lifeline/node's runtime uses.
  * 2. Connections reset after an exponentially distributed number of client→server bytes (mean 16 MiB,
- *    the same seeds for each client; see upload-resets.ts for how the chaos proxy does it): bytes sent
- *    again as a share of the file, from the proxy's count of bytes forwarded minus the file and the
- *    request headers (per-request header size measured on a run through the proxy without faults).
- *    lifeline twice: each upload on its own (it knows nothing of the link when it starts, as a single
- *    upload in a fresh process), and the series sharing a LinkHistory (as the uploads of lifeline's
- *    runtime do: after the series' first reset, each upload is paced from its first byte). tus-js-client
- *    has no such memory. The proxies of one series listen on one port, so its uploads all go to one
- *    server (origin), as a series of uploads does. `--quick` leaves out the fetch transport here.
+ *    the same seeds for each client; upload-resent.ts measures, upload-resets.ts injects): bytes sent
+ *    again as a share of the file. lifeline twice: each upload on its own (it knows nothing of the link
+ *    when it starts, as a single upload in a fresh process), and the series sharing a LinkHistory (as the
+ *    uploads of one process do by default, and lifeline's runtime's: after the series' first lossy reset,
+ *    each upload is paced from its first byte, in PATCHes cut down to size). tus-js-client has no such
+ *    memory. `--quick` leaves out the fetch transport here.
  *
- * The server keeps every byte it received when a connection drops (src/server/kept-body.ts), for both
- * clients alike: what is re-sent is what was still on the way (in socket buffers) when the reset came.
- * During the resets the server process and this one run on CPUs of their own (cpu-pinning.ts): sharing
- * them, the scheduler sometimes parked the server for ~10 ms while its socket buffers filled, which two
- * machines never do (lifeline, whose client reads its next chunk on another thread, lost 6 uploads of 48
- * at 4 MiB that way in three unpinned runs, tus-js-client none; pinned, 0 of 56; docs/design-notes.md).
- * Pinned, a loss is a rare event for both clients (a pause of the server as a reset comes: about one
- * upload in a hundred), which eight uploads sample poorly: `--reset-rounds=N` replays the seeds N times.
+ *    On two servers, each in its own process. First @tus/server with @tus/file-store as their README sets
+ *    them up, the server most tus clients meet: it drops what its streams and the socket buffers on the way
+ *    held when a connection dies, so what a reset costs depends on how much the client keeps queued in
+ *    front of the server. Then lifeline's server, which keeps every byte that arrived
+ *    (src/server/kept-body.ts) and reads ahead of its disk: there both clients lose something only in rare
+ *    events (a pause of the server as a reset comes, about one upload in a hundred), which eight uploads
+ *    sample poorly: `--reset-rounds=N` replays the seeds N times (docs/design-notes.md).
  */
-import { ChaosProxy } from '../src/testing/index.js';
 import { LinkHistory } from '../src/transfer/link-history.js';
-import { type Pinning, pinApart } from './cpu-pinning.js';
 import { type BenchOptions, formatRatio, median } from './harness.js';
-import { resetProxy } from './upload-resets.js';
+import { chunkLabel, type FaultContender, measureResent, pass, printResentBar } from './upload-resent.js';
 import {
   benchServer,
   lifelineUpload,
@@ -50,17 +45,6 @@ import {
 
 const CHUNKS = [4 * MiB, 1 * MiB];
 const MEAN_RESET_BYTES = 16 * MiB;
-/**
- * What the re-sent share can resolve: the request headers are subtracted at their mean size, which is off
- * by up to ~100 bytes a request, and a series sends about a thousand requests per 800 MB.
- */
-const RESOLUTION_SHARE = 0.0002;
-/**
- * An upload that re-sent more than this lost real data at some reset, not just header-size noise. The
- * count of such uploads shows whether a share comes from every reset or from a few rare ones (a server
- * stall at the moment of a reset), which eight uploads sample poorly.
- */
-const LOSSY_UPLOAD_BYTES = 64 * 1024;
 /** tus-js-client's retry delays; attempts reset whenever the offset advances (in both clients). */
 const RETRY_DELAYS_MS = [0, 100, 200, 500, 1000];
 const RETRY_SCHEDULE = [...RETRY_DELAYS_MS, ...RETRY_DELAYS_MS, ...RETRY_DELAYS_MS, ...RETRY_DELAYS_MS];
@@ -71,8 +55,6 @@ const lifelineBackoff = {
 
 const mbps = (bytes: number, ms: number) => bytes / MiB / (ms / 1000);
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
-const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
-const chunkLabel = (chunk: number) => `${chunk / MiB} MiB`;
 
 interface Contender {
   name: string;
@@ -87,7 +69,7 @@ export async function benchUpload({ quick, resetRounds }: BenchOptions): Promise
   const resetRuns = Array.from({ length: resetRounds }, () => seeds).flat();
   const file = randomFile(size);
   const rig = await benchServer();
-  let pinning: Pinning | undefined;
+  let stock: Awaited<ReturnType<typeof benchServer>> | undefined;
   try {
     const lifeline = (transport: Transport, preHashed: boolean) => (chunkSize: number, endpoint: string) =>
       lifelineUpload({ path: file.path, endpoint, chunkSize, transport, preHashed });
@@ -172,7 +154,8 @@ export async function benchUpload({ quick, resetRounds }: BenchOptions): Promise
       );
     }
 
-    // 2. Resets.
+    // 2. Resets, first on the stock @tus/server (what a reset costs there is the client's doing, mostly),
+    // then on lifeline's server (which keeps what arrived, so both clients lose almost nothing).
     console.log(
       `\nre-sent bytes: every connection reset after Exp(mean ${MEAN_RESET_BYTES / MiB} MiB) client→server bytes,` +
         ` seeds ${seeds.join(', ')}${resetRounds > 1 ? ` (${resetRounds} rounds)` : ''} for each client;` +
@@ -181,10 +164,9 @@ export async function benchUpload({ quick, resetRounds }: BenchOptions): Promise
     console.log(
       `  retry delays ${RETRY_DELAYS_MS.join('/')} ms for both (attempts reset when the offset advances)`,
     );
-    pinning = pinApart(rig.pid);
-    console.log(`  CPUs: ${pinning.description}`);
     // `lifeline undici, shared history`: the runs of one chunk size share a LinkHistory, as the uploads of
-    // lifeline's runtime do — after the first reset of the series, each upload is paced from its start.
+    // one process do by default (and lifeline's runtime) — after the first reset of the series, each upload
+    // is paced from its start, its PATCHes no larger than earlier cuts brought them down to.
     let history = new LinkHistory();
     const lifelineFaulty =
       (transport: Transport, linkHistory?: () => LinkHistory) => (chunkSize: number, endpoint: string) =>
@@ -198,12 +180,10 @@ export async function benchUpload({ quick, resetRounds }: BenchOptions): Promise
           maxAttempts: RETRY_SCHEDULE.length,
           ...(linkHistory ? { linkHistory: linkHistory() } : {}),
         });
-    const faultContenders: Array<{
-      name: string;
-      run: (chunk: number, endpoint: string) => Promise<RunResult>;
-    }> = [
+    const reference = 'tus-js-client 4.3.1';
+    const faultContenders: FaultContender[] = [
       {
-        name: 'tus-js-client 4.3.1',
+        name: reference,
         run: (chunkSize, endpoint) =>
           tusJsUpload({
             path: file.path,
@@ -214,106 +194,48 @@ export async function benchUpload({ quick, resetRounds }: BenchOptions): Promise
           }),
       },
       { name: 'lifeline undici', run: lifelineFaulty('undici') },
-      { name: 'lifeline undici, shared history', run: lifelineFaulty('undici', () => history) },
+      {
+        name: 'lifeline undici, shared history',
+        run: lifelineFaulty('undici', () => history),
+        beforeSeries: () => {
+          history = new LinkHistory(); // each chunk size's series starts knowing nothing of the link
+        },
+      },
       ...(quick ? [] : [{ name: 'lifeline fetch', run: lifelineFaulty('fetch') }]),
     ];
-    const nameWidth = Math.max(...faultContenders.map((contender) => contender.name.length));
-    console.log(
-      `  ${'client'.padEnd(nameWidth)}  chunk  header B/req  resets  connections  requests   re-sent  per reset    share   time` +
-        '  lossy uploads  worst upload',
-    );
-    const shares = new Map<string, number>();
-    const lossyUploads = new Map<string, number>();
-    for (const chunk of CHUNKS) {
-      history = new LinkHistory(); // each chunk size's series starts knowing nothing of the link
-      for (const contender of faultContenders) {
-        // A run without faults through the proxy: what the headers of one request weigh.
-        const clean = await new ChaosProxy({ upstream: { port: rig.port } }).start();
-        const cleanRun = await contender.run(chunk, `${clean.url}/files/`);
-        const headerBytes = (clean.counters.bytesUpstream - size) / cleanRun.requests;
-        await clean.stop();
-        await rig.clear();
-        let resent = 0;
-        let resets = 0;
-        let requests = 0;
-        let connections = 0;
-        let ms = 0;
-        let proxyPort = 0;
-        const perUpload: number[] = [];
-        for (const seed of resetRuns) {
-          const faulty = await resetProxy(rig.port, seed, MEAN_RESET_BYTES, proxyPort);
-          proxyPort = faulty.proxy.port;
-          const result = await contender.run(chunk, `${faulty.proxy.url}/files/`);
-          const { bytesUpstream, resetsInjected, connectionsAccepted } = faulty.proxy.counters; // before stop(), which resets too
-          await faulty.stop();
-          await rig.clear();
-          const uploadResent = bytesUpstream - size - result.requests * headerBytes;
-          perUpload.push(uploadResent);
-          resent += uploadResent;
-          resets += resetsInjected;
-          requests += result.requests;
-          connections += connectionsAccepted;
-          ms += result.ms;
-        }
-        const share = resent / (size * resetRuns.length);
-        const lossy = perUpload.filter((bytes) => bytes > LOSSY_UPLOAD_BYTES).length;
-        shares.set(`${contender.name}@${chunk}`, share);
-        lossyUploads.set(`${contender.name}@${chunk}`, lossy);
-        console.log(
-          `  ${contender.name.padEnd(nameWidth)}  ${chunkLabel(chunk).padEnd(5)}  ${headerBytes.toFixed(0).padStart(12)}` +
-            `  ${String(resets).padStart(6)}  ${String(connections).padStart(11)}  ${String(requests).padStart(8)}` +
-            `  ${(resent / MiB).toFixed(2).padStart(5)} MB  ${(resets ? resent / resets / 1024 : 0).toFixed(1).padStart(6)} KB` +
-            `  ${(share * 100).toFixed(2).padStart(6)}%  ${(ms / 1000).toFixed(1).padStart(4)} s` +
-            `  ${`${lossy} of ${resetRuns.length}`.padStart(13)}` +
-            `  ${(Math.max(0, ...perUpload) / 1024).toFixed(0).padStart(9)} KB${worstSeed(perUpload, resetRuns)}`,
-        );
-      }
-    }
-    pinning.undo();
     const bars = [
-      ['lifeline undici', 'one upload, knowing nothing of the link'],
-      ['lifeline undici, shared history', 'the uploads of a series sharing the link’s history'],
+      ['lifeline undici', 'one upload knowing nothing of the link, as in a fresh process'],
+      ['lifeline undici, shared history', 'a series in one process, sharing what it learns: the default'],
+    ] as const;
+    stock = await benchServer('stock');
+    const servers = [
+      { rig: stock, title: '@tus/server 2.4.5 with @tus/file-store as its README sets them up' },
+      { rig, title: "lifeline's server (it keeps every byte that arrived before a reset)" },
     ];
-    for (const chunk of CHUNKS) {
-      const reference = shares.get(`tus-js-client 4.3.1@${chunk}`) as number;
-      for (const [name, what] of bars) {
-        const ours = shares.get(`${name}@${chunk}`) as number;
-        // Below the resolution the bar is: lifeline re-sends nothing measurable either.
-        const ok = ours <= Math.max(reference / 2, RESOLUTION_SHARE);
-        const verdict =
-          reference < RESOLUTION_SHARE
-            ? `tus-js-client below the ${(RESOLUTION_SHARE * 100).toFixed(2)}% resolution: lifeline must be too, ${pass(ok)}`
-            : `${formatRatio(ours / reference)} ${pass(ok)}`;
-        console.log(
-          `  bar: lifeline re-sends ≤ half of tus-js-client's share at ${chunkLabel(chunk)} (${what}) → ` +
-            `${(ours * 100).toFixed(2)}% vs ${(reference * 100).toFixed(2)}% (${verdict})` +
-            rareLossNote(ok, lossyUploads.get(`${name}@${chunk}`) as number, resetRuns.length),
-        );
-      }
+    for (const server of servers) {
+      console.log(`\n  on ${server.title}:`);
+      const result = await measureResent({
+        rig: server.rig,
+        fileBytes: size,
+        chunks: CHUNKS,
+        meanResetBytes: MEAN_RESET_BYTES,
+        seeds: resetRuns,
+        contenders: faultContenders,
+      });
+      for (const chunk of CHUNKS)
+        for (const [name, what] of bars) printResentBar(result, chunk, reference, name, what);
     }
     const all = await rig.uploads();
     const allIntact = all.every((upload) => upload.verified && upload.sha256 === file.sha256);
+    const onStock = await stock.uploads();
+    const stockIntact = onStock.every((upload) => upload.sha256 === file.sha256);
     console.log(
-      `  ${all.length} uploads in all, ${allIntact ? 'every one' : 'NOT every one'} verified by the server's SHA-256`,
+      `  ${all.length} uploads to lifeline's server, ${allIntact ? 'every one' : 'NOT every one'} verified by its SHA-256;` +
+        ` ${onStock.length} to @tus/server, ${stockIntact ? 'every one' : 'NOT every one'} byte-identical (hashed after)`,
     );
   } finally {
-    pinning?.undo();
+    await stock?.close();
     await rig.close();
     file.remove();
   }
-}
-
-/**
- * A failed bar that one or two lossy uploads decide says so: such losses are rare events for both clients
- * (a pause of the server at the instant of a reset), which a sample of eight uploads cannot compare.
- */
-function rareLossNote(ok: boolean, lossy: number, uploads: number): string {
-  if (ok || lossy > 2) return '';
-  return `\n       decided by ${lossy} lossy upload${lossy === 1 ? '' : 's'} of ${uploads}, a rare event for both clients: --reset-rounds=50 compares 400`;
-}
-
-/** The seed of the upload that re-sent the most, when it re-sent enough to count as lossy: to replay it. */
-function worstSeed(perUpload: number[], seeds: number[]): string {
-  const worst = Math.max(...perUpload);
-  return worst > LOSSY_UPLOAD_BYTES ? ` (seed ${seeds[perUpload.indexOf(worst)]})` : '';
 }

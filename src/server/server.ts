@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from 'node:fs';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -182,6 +183,8 @@ export class LifelineServer extends Emitter<ServerEvents> {
    */
   async start(): Promise<void> {
     if (this.http) throw new Error('the server is already started; stop() it before starting it again');
+    // A data directory made only for this start goes again if the port is taken: nothing was received.
+    const madeDataDir = !existsSync(this.dataDir);
     ensureDirectory(this.dataDir);
     const store = new OpsStore(this.databasePath, { synchronous: this.synchronous });
     try {
@@ -205,6 +208,7 @@ export class LifelineServer extends Emitter<ServerEvents> {
     } catch (error) {
       store.close();
       await this.tus.close();
+      if (madeDataDir) rmSync(this.dataDir, { recursive: true, force: true });
       throw new ListenError(error as NodeJS.ErrnoException, this.host, this.listenPort);
     }
     http.on('error', () => {}); // after listening, errors belong to connections, which Node handles

@@ -1,3 +1,5 @@
+import type { LinkHistory } from './link-history.js';
+
 /** A PATCH never carries less than this: below it, a request's round trip costs more than its bytes. */
 export const MIN_CHUNK_BYTES = 16 * 1024;
 /**
@@ -8,6 +10,22 @@ export const FIRST_CHUNK_BYTES = 16 * 1024;
 /** A PATCH should be answered within this share of the stall timeout, at the rate the link showed. */
 const SHARE_OF_STALL_TIMEOUT = 1 / 3;
 
+/** A cut PATCH that threw away more than this (bytes sent that the server never kept) is worth sending less for. */
+const LOSS_WORTH_SHRINKING_BYTES = 64 * 1024;
+/**
+ * However often cuts lose bytes, a PATCH still carries a quarter of the chunk size asked for, and what the
+ * link moves in four round trips.
+ */
+const SMALLEST_SHARE_AFTER_LOSS = 1 / 4;
+const ROUND_TRIPS_PER_PATCH = 4;
+
+/** A PATCH that failed before its answer, until the server's offset says how much of it arrived. */
+interface Cut {
+  offset: number;
+  sentBytes: number;
+  stalled: boolean;
+}
+
 /**
  * How many bytes the next PATCH carries. tus acknowledges bytes only when a PATCH is answered, so on a
  * slow link a whole chunk (4 MiB take 35 minutes at 16 kbit/s) would look stalled long before it is
@@ -17,15 +35,32 @@ const SHARE_OF_STALL_TIMEOUT = 1 / 3;
  * quarter of the chunk when nothing did). The first PATCH is small (16 KiB), as TCP starts slow: a whole
  * first chunk would fill every buffer on a slow link, and be lost with them when cut. On a fast link the
  * second PATCH is a whole chunk already (16 KiB in a millisecond says 160 MB in ten seconds).
+ *
+ * A PATCH cut by a reset loses what was still on its way: in socket buffers, in the server's streams
+ * (many servers drop what they held of a PATCH that failed). None of that can be more than the PATCH
+ * itself, and the next PATCH starts only once the server has taken all of this one. So when a cut is seen
+ * to lose bytes (sent, yet not in the server's offset), PATCHes are halved for the rest of the upload, as
+ * TCP halves its window on a loss: on a link that resets, less is at stake each time. Never below a
+ * quarter of the chunk size asked for, nor what the link carries in four round trips (the requests' own
+ * cost stays under about a fifth of the time). With a shared LinkHistory the lowered size is remembered
+ * for the server, and the next upload to it starts there. Against a server that keeps what arrived, cuts
+ * lose next to nothing and the size stays.
  */
 export class ChunkSizer {
   private current: number;
-  private stalledFrom: number | undefined;
+  /** Lowered by cuts that lost bytes. */
+  private cap: number;
+  private cut: Cut | undefined;
+  /** The least time any PATCH's answer took after its last byte left: the round trip and the server's work. */
+  private fixedCostMs = Number.POSITIVE_INFINITY;
+  private lastBytesPerMs: number | undefined;
 
   constructor(
     private readonly maxChunkBytes: number,
     private readonly stallTimeoutMs: number,
+    private readonly link?: { history: LinkHistory; origin: string },
   ) {
+    this.cap = Math.min(maxChunkBytes, link?.history.lossyChunkBytes(link.origin) ?? maxChunkBytes);
     this.current = Math.min(maxChunkBytes, FIRST_CHUNK_BYTES);
   }
 
@@ -34,33 +69,60 @@ export class ChunkSizer {
     return this.current;
   }
 
-  /** A PATCH of `bytes` was answered `durationMs` after it was sent. */
-  noteAcknowledged(bytes: number, durationMs: number): void {
+  /**
+   * A PATCH of `bytes` was answered `durationMs` after it was sent, `afterLastByteMs` after its last byte
+   * left the client.
+   */
+  noteAcknowledged(bytes: number, durationMs: number, afterLastByteMs = durationMs): void {
+    this.cut = undefined; // answered after all (a stall noted as its answer came)
     if (bytes <= 0) return;
+    this.fixedCostMs = Math.min(this.fixedCostMs, Math.max(0, afterLastByteMs));
     if (durationMs <= 0) {
-      this.current = this.maxChunkBytes; // answered at once: as fast as it gets
+      this.current = this.cap; // answered at once: as fast as it gets
       return;
     }
-    const bytesPerMs = bytes / durationMs;
-    this.current = this.clamp(bytesPerMs * this.stallTimeoutMs * SHARE_OF_STALL_TIMEOUT);
+    this.lastBytesPerMs = bytes / durationMs;
+    this.current = this.clamp(this.lastBytesPerMs * this.stallTimeoutMs * SHARE_OF_STALL_TIMEOUT);
   }
 
-  /** The PATCH from `offset` was cut as stalled: the server's offset, asked next, says how much arrived. */
-  noteStalled(offset: number): void {
-    this.stalledFrom = offset;
+  /** The PATCH in flight was cut as stalled (its failure follows, with `noteCut`). */
+  noteStalled(): void {
+    this.cut = { offset: Number.NaN, sentBytes: 0, stalled: true };
   }
 
-  /** The server's offset, as asked after a failed PATCH. */
+  /** The PATCH from `offset` failed without an answer after `sentBytes` of it left the client. */
+  noteCut(offset: number, sentBytes: number): void {
+    this.cut = { offset, sentBytes, stalled: this.cut?.stalled ?? false };
+  }
+
+  /** The server's offset, as asked after a failed PATCH: how much of a cut PATCH arrived. */
   noteServerOffset(serverOffset: number): void {
-    if (this.stalledFrom === undefined) return;
-    const deliveredBytes = serverOffset - this.stalledFrom;
-    this.stalledFrom = undefined;
-    this.current = this.clamp(
-      deliveredBytes > 0 ? deliveredBytes * SHARE_OF_STALL_TIMEOUT : this.current / 4,
+    const cut = this.cut;
+    this.cut = undefined;
+    if (cut === undefined || Number.isNaN(cut.offset)) return;
+    const deliveredBytes = serverOffset - cut.offset;
+    if (cut.stalled) {
+      this.current = this.clamp(
+        deliveredBytes > 0 ? deliveredBytes * SHARE_OF_STALL_TIMEOUT : this.current / 4,
+      );
+      return;
+    }
+    if (cut.sentBytes - deliveredBytes <= LOSS_WORTH_SHRINKING_BYTES) return;
+    const roundTripsBytes = ROUND_TRIPS_PER_PATCH * (this.lastBytesPerMs ?? 0) * this.fixedCostMs;
+    const floor = Math.max(
+      MIN_CHUNK_BYTES,
+      this.maxChunkBytes * SMALLEST_SHARE_AFTER_LOSS,
+      roundTripsBytes || 0,
     );
+    this.cap = Math.min(
+      this.maxChunkBytes,
+      Math.max(floor, Math.floor(Math.min(this.cap, cut.sentBytes) / 2)),
+    );
+    this.current = Math.min(this.current, this.cap);
+    this.link?.history.noteLossyChunkBytes(this.link.origin, this.cap);
   }
 
   private clamp(bytes: number): number {
-    return Math.min(this.maxChunkBytes, Math.max(MIN_CHUNK_BYTES, Math.floor(bytes)));
+    return Math.min(this.cap, Math.max(MIN_CHUNK_BYTES, Math.floor(bytes)));
   }
 }

@@ -11,8 +11,9 @@ const MAX_ORIGINS = 64;
  * for every upload it runs). A connection lost during one upload marks the link lossy for
  * `lossMemoryMs`: an upload running or starting meanwhile is paced from its next PATCH — from its first,
  * at the rate last measured to the same server (origin) within that time — instead of paying its first
- * reset at full speed. A link that drops connections once tends to drop them again (a satellite
- * hand-over, a flaky wifi); one upload's lesson serves the next.
+ * reset at full speed; and when cuts lost bytes at large PATCHes to a server, the next upload to it sends
+ * them at the size they were cut down to (ChunkSizer). A link that drops connections once tends to drop
+ * them again (a satellite hand-over, a flaky wifi); one upload's lesson serves the next.
  *
  * A loss is the link's (any server); a rate is one server's, and only a rate the link set counts: one
  * held down by a bandwidth limit says nothing of the link (DeliveryPacer leaves those out).
@@ -20,6 +21,7 @@ const MAX_ORIGINS = 64;
 export class LinkHistory {
   private lostAtMs: number | undefined;
   private readonly rates = new Map<string, { bytesPerSecond: number; atMs: number }>();
+  private readonly lossyChunks = new Map<string, { bytes: number; atMs: number }>();
   private readonly clock: Clock;
   private readonly lossMemoryMs: number;
 
@@ -41,9 +43,13 @@ export class LinkHistory {
   /** The rate a transfer to `origin` was last paced at (bytes per second). */
   noteDeliveryRate(origin: string, bytesPerSecond: number): void {
     if (!(Number.isFinite(bytesPerSecond) && bytesPerSecond > 0)) return;
-    this.rates.delete(origin); // re-inserted last: the map stays in order of use
-    this.rates.set(origin, { bytesPerSecond, atMs: this.clock.now() });
-    if (this.rates.size > MAX_ORIGINS) this.rates.delete(this.rates.keys().next().value as string);
+    remember(this.rates, origin, { bytesPerSecond, atMs: this.clock.now() });
+  }
+
+  /** PATCHes to `origin` were cut down to this size: cuts lost bytes at larger ones (ChunkSizer). */
+  noteLossyChunkBytes(origin: string, bytes: number): void {
+    if (Number.isFinite(bytes) && bytes > 0)
+      remember(this.lossyChunks, origin, { bytes, atMs: this.clock.now() });
   }
 
   /** A connection was lost within the last `lossMemoryMs`. */
@@ -57,7 +63,28 @@ export class LinkHistory {
     return noted && this.isRecent(noted.atMs) ? noted.bytesPerSecond : undefined;
   }
 
+  /** The PATCH size cuts to `origin` last brought uploads down to, if within the last `lossMemoryMs`. */
+  lossyChunkBytes(origin: string): number | undefined {
+    const noted = this.lossyChunks.get(origin);
+    return noted && this.isRecent(noted.atMs) ? noted.bytes : undefined;
+  }
+
   private isRecent(atMs: number): boolean {
     return this.clock.now() - atMs <= this.lossMemoryMs;
   }
 }
+
+/** Sets `origin`'s entry last (the map stays in order of use) and forgets the oldest beyond MAX_ORIGINS. */
+function remember<T>(entries: Map<string, T>, origin: string, value: T): void {
+  entries.delete(origin);
+  entries.set(origin, value);
+  if (entries.size > MAX_ORIGINS) entries.delete(entries.keys().next().value as string);
+}
+
+/**
+ * The history a ResumableUpload shares by default with the other uploads of its process (those on the
+ * real clock; one on another clock has its own time, so it starts a fresh one). As the kernel keeps a
+ * route's TCP metrics for the next connection, the second upload over a flaky link starts from what the
+ * first learned, not from nothing. Pass `linkHistory: new LinkHistory()` for an upload that learns alone.
+ */
+export const processLinkHistory = new LinkHistory();

@@ -82,6 +82,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     this.pacer = pacerFor(this.clock, {
       ...options,
       pacing: resolved.pacing,
+      linkHistory: resolved.linkHistory,
       limits: [this.ownThrottle, options.throttle],
     });
     this.requests = new TusRequests(
@@ -95,7 +96,11 @@ export class ResumableUpload extends Emitter<UploadEvents> {
       (throttle): throttle is ByteThrottle => throttle !== undefined,
     );
     this.reader = new ChunkReader(this.source, this.chunkSizeBytes);
-    this.sizer = new ChunkSizer(this.chunkSizeBytes, this.stallTimeoutMs);
+    this.sizer = new ChunkSizer(
+      this.chunkSizeBytes,
+      this.stallTimeoutMs,
+      resolved.linkHistory && { history: resolved.linkHistory, origin: new URL(options.endpoint).origin },
+    );
   }
 
   get state(): UploadState {
@@ -278,7 +283,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     this.current = controller;
     const watchdog = new Watchdog(this.clock, this.stallTimeoutMs, () => {
       this.emit('stalled', { offset, stallTimeoutMs: this.stallTimeoutMs });
-      this.sizer.noteStalled(offset);
+      this.sizer.noteStalled();
       // Where the bytes sent reach, as the bar shows it (the server says next how much it kept).
       const message = stallMessage(this.stallTimeoutMs, offset + this.patchSent);
       controller.abort(new TimeoutError(this.stallTimeoutMs, 'upload', message));
@@ -305,9 +310,14 @@ export class ResumableUpload extends Emitter<UploadEvents> {
         signal: controller.signal,
       });
       this.reader.readAhead(end, this.sizer.chunkBytes); // the disk works while the wire does
-      const next = await patchAnswer(await sending, { offset, end, size: this.source.size }, sha256);
+      const answer = await sending.catch((error: unknown) => {
+        // No answer: the server's offset, asked next, tells what arrived. A pause's abort is no cut.
+        if (!this.isPaused()) this.sizer.noteCut(offset, this.patchSent);
+        throw error;
+      });
+      const next = await patchAnswer(answer, { offset, end, size: this.source.size }, sha256);
       const durationMs = preciseNow(this.clock) - startedMs;
-      this.sizer.noteAcknowledged(next - offset, durationMs);
+      this.sizer.noteAcknowledged(next - offset, durationMs, durationMs - (lastByteMs - startedMs));
       // The last PATCH's time holds the server's completion work (its hash): no measure of the link.
       if (next < this.source.size)
         this.pacer?.notePatch({ bytes: next - offset, durationMs, sendSpanMs: lastByteMs - startedMs });

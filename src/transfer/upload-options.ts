@@ -5,7 +5,7 @@ import { requireInteger, requireNumber } from '../core/validate.js';
 import { type Backoff, exponentialBackoff } from '../policy/backoff.js';
 import type { ByteSource } from './byte-source.js';
 import type { ByteThrottle } from './byte-throttle.js';
-import type { LinkHistory } from './link-history.js';
+import { type LinkHistory, processLinkHistory } from './link-history.js';
 import { fetchTransport, type TusTransport } from './tus-transport.js';
 import type { UploadStateStore } from './upload-state-store.js';
 
@@ -46,7 +46,9 @@ export interface ResumableUploadOptions {
   /**
    * What uploads over this link remember of it, shared between them: after a connection was lost during
    * any of them (in the last 10 minutes by default), an upload is paced from its first PATCH at the rate
-   * the last one measured. lifeline/node's runtime shares one between all its uploads.
+   * the last one measured, and at the PATCH size lossy cuts brought them down to. Default: the process's
+   * (`processLinkHistory`), shared by every upload on the real clock; lifeline/node's runtime shares one
+   * of its own between all its uploads. `new LinkHistory()` for an upload that learns alone.
    */
   linkHistory?: LinkHistory;
   classify?: Classifier;
@@ -57,8 +59,10 @@ export interface ResumableUploadOptions {
 export function resolveUploadOptions(options: ResumableUploadOptions) {
   const positive = (name: string, value: number, integer: boolean) =>
     (integer ? requireInteger : requireNumber)('ResumableUpload', name, value, 1);
+  const clock = options.clock ?? realClock;
   return {
-    clock: options.clock ?? realClock,
+    clock,
+    linkHistory: options.linkHistory ?? (clock === realClock ? processLinkHistory : undefined),
     classify: options.classify ?? defaultClassify,
     backoff: options.backoff ?? exponentialBackoff({ initialDelayMs: 1000, maxDelayMs: 30_000 }),
     transport: options.transport ?? fetchTransport(),

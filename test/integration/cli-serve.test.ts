@@ -241,9 +241,11 @@ describe('lifeline serve', () => {
     blocker = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
-    const result = lifeline(['serve', '--port', String(port), '--data', join(tempDir(), 'data')]);
+    const dataDir = join(tempDir(), 'data');
+    const result = lifeline(['serve', '--port', String(port), '--data', dataDir]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`port ${port} is in use; choose another with --port`);
+    expect(existsSync(dataDir)).toBe(false); // made for this start, removed when it could not listen
   });
 
   it('refuses bad arguments with exit code 2 and a hint', () => {
