@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteQueueStore } from '../../src/node/sqlite-queue-store.js';
@@ -110,6 +111,41 @@ describe('lifeline agent', () => {
     const stuck = await lifelineAsync(['agent', '--once', '--wait', '1s'], { cwd, env });
     expect(stuck.status).toBe(1);
     expect(stuck.stdout).toContain('the link is down; 1 operation stays queued');
+  });
+
+  it('--once waits for a retry that comes due within --wait, and leaves a later one queued', async () => {
+    const { cwd, env } = await setup();
+    // A real server that answers the first POST 503 with Retry-After: 3 (longer than an attempt sleeps
+    // through: the queue schedules the retry), and every later one 200. (The agent's link probes, which
+    // ask the servers queued work goes to, are answered and not counted.)
+    let requests = 0;
+    const flaky = createHttpServer((req, res) => {
+      if (req.method !== 'POST') return void res.writeHead(204).end();
+      requests++;
+      if (requests === 1) res.writeHead(503, { 'retry-after': '3' }).end();
+      else res.writeHead(200).end('{}');
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise<void>((resolve) => flaky.close(() => resolve())));
+    const url = `http://127.0.0.1:${(flaky.address() as { port: number }).port}/ops`;
+
+    const added = await lifelineAsync(['queue', 'add', url, '--data', '{}'], { cwd, env });
+    const tooShort = await lifelineAsync(['agent', '--once', '--wait', '1s'], { cwd, env });
+    expect(tooShort.status, tooShort.stdout + tooShort.stderr).toBe(1); // due in 3 s: stays queued
+    expect(tooShort.stdout).toContain('stopped: 1 pending, 0 dead, 0 completed');
+
+    const drained = await lifelineAsync(['agent', '--once'], { cwd, env }); // --wait 10s
+    expect(drained.status, drained.stdout + drained.stderr).toBe(0);
+    expect(drained.stdout).toContain('stopped: 0 pending, 0 dead, 1 completed');
+    expect(requests).toBe(2);
+
+    // A paused queue runs nothing: --once says so and stops, instead of waiting for ever.
+    await lifelineAsync(['queue', 'add', url, '--data', '{}'], { cwd, env });
+    await lifelineAsync(['queue', 'pause'], { cwd, env });
+    const paused = await lifelineAsync(['agent', '--once'], { cwd, env });
+    expect(paused.status).toBe(1);
+    expect(paused.stdout).toContain('the queue is paused; 1 operation stays queued');
+    expect(requests).toBe(2);
   });
 
   it('warns when another agent already sends the queue; refuses --wait without --once', async () => {

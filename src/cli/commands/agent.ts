@@ -18,8 +18,9 @@ Sends queued operations whenever the link is up, watching it with probes of the 
 (and of the servers queued work goes to: any that answers shows the link up; a probe.url in the config
 is asked alone); stops while it is down and starts again as soon as it is back.
 
-  --once            drain what is due now, then exit (exit 1 if operations stay queued or fail)
-  --wait <time>     with --once: how long to wait for a link that is down (default 10s)
+  --once            drain the queue, then exit (exit 1 if operations stay queued or fail)
+  --wait <time>     with --once: how long to wait for a link that is down, or for a retry to come
+                    due (default 10s); retries due later stay queued
   --json            print events as JSON lines
   --config <file>   use this config file instead of ./lifeline.config.json or $LIFELINE_HOME's
 
@@ -95,8 +96,9 @@ export const agentCommand: Command = {
 };
 
 /**
- * Runs until nothing is due and nothing is running (ok: nothing left pending); a link down for longer
- * than `maxWaitMs` ends it.
+ * Runs until nothing is running and nothing comes due within `maxWaitMs` (ok: nothing left pending): a
+ * retry due in a second is part of draining, one due in ten minutes is not. A link down for longer than
+ * `maxWaitMs` ends it.
  */
 async function drainOnce(
   runtime: Runtime,
@@ -106,8 +108,17 @@ async function drainOnce(
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const status = await runtime.queue.status();
-    const dueNow = status.pending > 0 && (status.nextDueAtMs ?? Infinity) <= Date.now();
-    if (status.running === 0 && !dueNow) return { ok: status.pending === 0, linkDown: false };
+    if (status.paused && status.running === 0) {
+      // Nothing runs while paused: waiting would never end.
+      say(
+        'paused',
+        `the queue is paused; ${plural(status.pending, 'operation')} ${status.pending === 1 ? 'stays' : 'stay'} queued ('lifeline queue resume' lets it run)`,
+        { pending: status.pending },
+      );
+      return { ok: status.pending === 0, linkDown: false };
+    }
+    const dueSoon = status.pending > 0 && (status.nextDueAtMs ?? Infinity) <= Date.now() + maxWaitMs;
+    if (status.running === 0 && !dueSoon) return { ok: status.pending === 0, linkDown: false };
     if (runtime.connectivity.state !== 'offline') continue;
     try {
       await runtime.connectivity.waitForOnline({ maxWaitMs });
