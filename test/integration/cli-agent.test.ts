@@ -129,7 +129,7 @@ describe('lifeline agent', () => {
     cleanup.push(() => new Promise<void>((resolve) => flaky.close(() => resolve())));
     const url = `http://127.0.0.1:${(flaky.address() as { port: number }).port}/ops`;
 
-    const added = await lifelineAsync(['queue', 'add', url, '--data', '{}'], { cwd, env });
+    await lifelineAsync(['queue', 'add', url, '--data', '{}'], { cwd, env });
     const tooShort = await lifelineAsync(['agent', '--once', '--wait', '1s'], { cwd, env });
     expect(tooShort.status, tooShort.stdout + tooShort.stderr).toBe(1); // due in 3 s: stays queued
     expect(tooShort.stdout).toContain('stopped: 1 pending, 0 dead, 0 completed');
