@@ -208,7 +208,9 @@ export class LifelineServer extends Emitter<ServerEvents> {
     } catch (error) {
       store.close();
       await this.tus.close();
-      if (madeDataDir) rmSync(this.dataDir, { recursive: true, force: true });
+      try {
+        if (madeDataDir) rmSync(this.dataDir, { recursive: true, force: true });
+      } catch {} // tidying only: the port's error is what to report
       throw new ListenError(error as NodeJS.ErrnoException, this.host, this.listenPort);
     }
     http.on('error', () => {}); // after listening, errors belong to connections, which Node handles

@@ -39,8 +39,9 @@ interface Cut {
  * A PATCH cut by a reset loses what was still on its way: in socket buffers, in the server's streams
  * (many servers drop what they held of a PATCH that failed). None of that can be more than the PATCH
  * itself, and the next PATCH starts only once the server has taken all of this one. So when a cut is seen
- * to lose bytes (sent, yet not in the server's offset), PATCHes are halved for the rest of the upload, as
- * TCP halves its window on a loss: on a link that resets, less is at stake each time. Never below a
+ * to lose bytes (sent, yet not in the server's offset), PATCHes are cut to half of what that PATCH had sent
+ * for the rest of the upload, as TCP halves its window on a loss: on a link that resets, less is at stake
+ * each time. Never below a
  * quarter of the chunk size asked for, nor what the link carries in four round trips (the requests' own
  * cost stays under about a fifth of the time). With a shared LinkHistory the lowered size is remembered
  * for the server, and the next upload to it starts there. Against a server that keeps what arrived, cuts
@@ -60,7 +61,9 @@ export class ChunkSizer {
     private readonly stallTimeoutMs: number,
     private readonly link?: { history: LinkHistory; origin: string },
   ) {
-    this.cap = Math.min(maxChunkBytes, link?.history.lossyChunkBytes(link.origin) ?? maxChunkBytes);
+    // What cuts brought other uploads to this server down to, within this upload's own bounds.
+    const remembered = link?.history.lossyChunkBytes(link.origin) ?? maxChunkBytes;
+    this.cap = Math.min(maxChunkBytes, Math.max(this.smallestAfterLoss(), remembered));
     this.current = Math.min(maxChunkBytes, FIRST_CHUNK_BYTES);
   }
 
@@ -92,7 +95,9 @@ export class ChunkSizer {
 
   /** The PATCH from `offset` failed without an answer after `sentBytes` of it left the client. */
   noteCut(offset: number, sentBytes: number): void {
-    this.cut = { offset, sentBytes, stalled: this.cut?.stalled ?? false };
+    // Stalled only if `noteStalled` marked this PATCH (a cut of its own, with no offset yet).
+    const stalled = this.cut !== undefined && Number.isNaN(this.cut.offset) && this.cut.stalled;
+    this.cut = { offset, sentBytes, stalled };
   }
 
   /** The server's offset, as asked after a failed PATCH: how much of a cut PATCH arrived. */
@@ -109,17 +114,19 @@ export class ChunkSizer {
     }
     if (cut.sentBytes - deliveredBytes <= LOSS_WORTH_SHRINKING_BYTES) return;
     const roundTripsBytes = ROUND_TRIPS_PER_PATCH * (this.lastBytesPerMs ?? 0) * this.fixedCostMs;
-    const floor = Math.max(
-      MIN_CHUNK_BYTES,
-      this.maxChunkBytes * SMALLEST_SHARE_AFTER_LOSS,
-      roundTripsBytes || 0,
-    );
-    this.cap = Math.min(
-      this.maxChunkBytes,
-      Math.max(floor, Math.floor(Math.min(this.cap, cut.sentBytes) / 2)),
-    );
+    const floor = Math.max(this.smallestAfterLoss(), Math.floor(roundTripsBytes) || 0);
+    // Half of what the cut PATCH had sent, never below the floor, and never raising the size.
+    this.cap = Math.min(this.cap, Math.max(floor, Math.floor(Math.min(this.cap, cut.sentBytes) / 2)));
     this.current = Math.min(this.current, this.cap);
     this.link?.history.noteLossyChunkBytes(this.link.origin, this.cap);
+  }
+
+  /** However lossy the link, a PATCH carries a quarter of the chunk size asked for (whole bytes). */
+  private smallestAfterLoss(): number {
+    return Math.min(
+      this.maxChunkBytes,
+      Math.max(MIN_CHUNK_BYTES, Math.floor(this.maxChunkBytes * SMALLEST_SHARE_AFTER_LOSS)),
+    );
   }
 
   private clamp(bytes: number): number {

@@ -148,6 +148,25 @@ describe('lifeline agent', () => {
     expect(requests).toBe(2);
   });
 
+  it('--once gives retries one --wait window from its start, however often they come due again', async () => {
+    const { cwd, env } = await setup();
+    let posts = 0;
+    const busy = createHttpServer((req, res) => {
+      if (req.method === 'POST') posts++;
+      res.writeHead(req.method === 'POST' ? 503 : 204, { 'retry-after': '3' }).end(); // always "in 3 s"
+    });
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+    const url = `http://127.0.0.1:${(busy.address() as { port: number }).port}/ops`;
+    await lifelineAsync(['queue', 'add', url, '--data', '{}'], { cwd, env });
+    const startedAtMs = Date.now();
+    const result = await lifelineAsync(['agent', '--once', '--wait', '4s'], { cwd, env });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('stopped: 1 pending');
+    expect(posts).toBe(2); // at once, and 3 s later; the next, 6 s in, is past the window
+    expect(Date.now() - startedAtMs).toBeLessThan(12_000); // a sliding window ran until attempts ran out
+  });
+
   it('warns when another agent already sends the queue; refuses --wait without --once', async () => {
     const { cwd, env } = await setup();
     const refused = await lifelineAsync(['agent', '--wait', '5s'], { cwd, env });

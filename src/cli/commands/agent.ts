@@ -96,15 +96,17 @@ export const agentCommand: Command = {
 };
 
 /**
- * Runs until nothing is running and nothing comes due within `maxWaitMs` (ok: nothing left pending): a
- * retry due in a second is part of draining, one due in ten minutes is not. A link down for longer than
- * `maxWaitMs` ends it.
+ * Runs until nothing is running and nothing comes due within `maxWaitMs` of its start (ok: nothing left
+ * pending): a retry due in a second is part of draining, one due in ten minutes is not. A link down for
+ * longer than `maxWaitMs` ends it.
  */
 async function drainOnce(
   runtime: Runtime,
   say: EventPrinter,
   maxWaitMs: number,
 ): Promise<{ ok: boolean; linkDown: boolean }> {
+  // One window from the start: retries that keep coming due within a sliding one would run it for ever.
+  const retriesUntilMs = Date.now() + maxWaitMs;
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const status = await runtime.queue.status();
@@ -117,7 +119,7 @@ async function drainOnce(
       );
       return { ok: status.pending === 0, linkDown: false };
     }
-    const dueSoon = status.pending > 0 && (status.nextDueAtMs ?? Infinity) <= Date.now() + maxWaitMs;
+    const dueSoon = status.pending > 0 && (status.nextDueAtMs ?? Infinity) <= retriesUntilMs;
     if (status.running === 0 && !dueSoon) return { ok: status.pending === 0, linkDown: false };
     if (runtime.connectivity.state !== 'offline') continue;
     try {

@@ -82,6 +82,9 @@ describe('ChunkSizer', () => {
     const next = new ChunkSizer(4 * MiB, 30_000, link);
     next.noteAcknowledged(FIRST_CHUNK_BYTES, 1, 1);
     expect(next.chunkBytes).toBe(2 * MiB);
+    const larger = new ChunkSizer(64 * MiB, 30_000, link); // never below its own quarter
+    larger.noteAcknowledged(FIRST_CHUNK_BYTES, 0, 0);
+    expect(larger.chunkBytes).toBe(16 * MiB);
     const elsewhere = new ChunkSizer(4 * MiB, 30_000, { history, origin: 'http://b.test' });
     elsewhere.noteAcknowledged(FIRST_CHUNK_BYTES, 1, 1);
     expect(elsewhere.chunkBytes).toBe(4 * MiB);
@@ -89,6 +92,28 @@ describe('ChunkSizer', () => {
     const later = new ChunkSizer(4 * MiB, 30_000, link);
     later.noteAcknowledged(FIRST_CHUNK_BYTES, 1, 1);
     expect(later.chunkBytes).toBe(4 * MiB);
+  });
+
+  it('sizes PATCHes in whole bytes, whatever the rates and chunk size (reads ahead are keyed by offset)', () => {
+    const sizer = new ChunkSizer(1_000_002, 30_000);
+    sizer.noteAcknowledged(FIRST_CHUNK_BYTES, 40, 30); // a round trip of 30 ms
+    sizer.noteAcknowledged(1_000_002, 300, 30); // 3,333.34 bytes/ms: 400,000.8 bytes in 4 round trips
+    for (let cut = 0; cut < 3; cut++) {
+      sizer.noteCut(0, sizer.chunkBytes);
+      sizer.noteServerOffset(0);
+      expect(Number.isInteger(sizer.chunkBytes)).toBe(true);
+    }
+    expect(sizer.chunkBytes).toBe(400_000);
+  });
+
+  it('a cut after a stalled, recreated upload is a reset again, not a second stall', () => {
+    const sizer = new ChunkSizer(4 * MiB, 30_000);
+    sizer.noteAcknowledged(4 * MiB, 20, 0.5);
+    sizer.noteStalled();
+    sizer.noteCut(4 * MiB, MiB); // the server then lost the upload: no offset was asked
+    sizer.noteCut(0, 3 * MiB); // the new upload's PATCH is reset
+    sizer.noteServerOffset(MiB);
+    expect(sizer.chunkBytes).toBe(1.5 * MiB); // halved as a loss (a stall would give a third of 1 MiB)
   });
 
   it('keeps the size when a cut lost nothing (the server kept what arrived) or when a pause cut nothing', () => {
