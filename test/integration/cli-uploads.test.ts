@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ChaosProxy } from '../../src/testing/index.js';
 import { lifelineAsync, startLifeline } from './support/cli.js';
 import { startedServers } from './support/servers.js';
-import { untilAsync } from './support/tcp.js';
+import { until, untilAsync } from './support/tcp.js';
 import { lifelineWorkspace } from './support/workspace.js';
 
 const servers = startedServers('lifeline-uploads-');
@@ -25,6 +25,18 @@ interface Row {
 type Run = (...args: string[]) => ReturnType<typeof lifelineAsync>;
 
 /** `lifeline uploads --json`'s first row, once `ready` says it shows what the test waits for. */
+/** `lifeline uploads --json`, read; a run that fails or prints no JSON says what it printed. */
+async function uploadRows(run: Run): Promise<Row[]> {
+  const result = await run('uploads', '--json');
+  try {
+    return JSON.parse(result.stdout) as Row[];
+  } catch {
+    throw new Error(
+      `lifeline uploads --json exited ${result.status} with stdout '${result.stdout}' and stderr '${result.stderr}'`,
+    );
+  }
+}
+
 async function firstUploadOnce(
   run: Run,
   ready: (row: Row | undefined) => boolean,
@@ -34,7 +46,7 @@ async function firstUploadOnce(
   let row: Row | undefined;
   await untilAsync(
     async () => {
-      [row] = JSON.parse((await run('uploads', '--json')).stdout) as Row[];
+      [row] = await uploadRows(run);
       return ready(row);
     },
     timeoutMs,
@@ -60,7 +72,7 @@ describe('lifeline uploads', () => {
     rmSync(join(cwd, 'gone.txt')); // deleted while queued: the upload cannot happen
     expect((await run('agent', '--once')).status).toBe(1);
 
-    const rows = JSON.parse((await run('uploads', '--json')).stdout) as Row[];
+    const rows = await uploadRows(run);
     const byFile = new Map(rows.map((row) => [row.file, row]));
     expect(byFile.get('report.txt')).toMatchObject({
       status: 'completed',
@@ -94,7 +106,7 @@ describe('lifeline uploads', () => {
       let running: Row | undefined;
       await untilAsync(
         async () => {
-          const rows = JSON.parse((await run('uploads', '--json')).stdout) as Row[];
+          const rows = await uploadRows(run);
           running = rows.find((row) => row.file === 'big.bin' && row.status === 'running');
           return (running?.sentUpToBytes ?? 0) > (running?.acknowledgedBytes ?? 0);
         },
@@ -112,7 +124,7 @@ describe('lifeline uploads', () => {
       // Killed mid-upload: the store still says running, but nothing sends it any more.
       sender.child.kill('SIGKILL');
       await sender.exited;
-      const [left] = JSON.parse((await run('uploads', '--json')).stdout) as Row[];
+      const [left] = await uploadRows(run);
       expect(left).toMatchObject({ status: 'running', endedHolderPid: sender.child.pid });
       expect(left?.sentUpToBytes).toBe(left?.acknowledgedBytes);
       expect((await run('uploads')).stdout).toMatch(
@@ -204,8 +216,9 @@ describe('lifeline uploads', () => {
     writeFileSync(join(cwd, 'held.bin'), Buffer.alloc(2_000_000, 3));
     const sender = startLifeline(['send', 'held.bin', '--limit', '256KB/s', '--wait'], { cwd, env });
     try {
-      const sentUpTo = async () =>
-        ((JSON.parse((await run('uploads', '--json')).stdout) as Row[])[0]?.sentUpToBytes ?? 0) as number;
+      // Read the upload's record once `send` has made it (CI once saw an empty `uploads --json` here).
+      await until(() => sender.lines.length > 0, 15_000, 'send to say what it queued');
+      const sentUpTo = async () => ((await uploadRows(run))[0]?.sentUpToBytes ?? 0) as number;
       await untilAsync(async () => (await sentUpTo()) > 300_000, 30_000, 'the upload under way');
       expect((await run('queue', 'pause')).status).toBe(0);
       const row = await firstUploadOnce(
