@@ -14,7 +14,7 @@ import { ChaosProxy } from '../src/testing/index.js';
 import { pinApart } from './cpu-pinning.js';
 import { formatRatio } from './harness.js';
 import { resetProxy } from './upload-resets.js';
-import { type benchServer, MiB, type RunResult } from './upload-rig.js';
+import { type BenchRig, MiB, type RunResult } from './upload-rig.js';
 
 /**
  * What the re-sent share can resolve: the request headers are subtracted at their mean size, which is off
@@ -27,8 +27,6 @@ export const RESOLUTION_SHARE = 0.0002;
  */
 const LOSSY_UPLOAD_BYTES = 64 * 1024;
 
-type Rig = Awaited<ReturnType<typeof benchServer>>;
-
 export interface FaultContender {
   name: string;
   run: (chunkSize: number, endpoint: string) => Promise<RunResult>;
@@ -37,7 +35,7 @@ export interface FaultContender {
 }
 
 export interface ResentSeries {
-  rig: Rig;
+  rig: BenchRig;
   fileBytes: number;
   chunks: number[];
   meanResetBytes: number;

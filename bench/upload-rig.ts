@@ -44,6 +44,8 @@ export function randomFile(size: number): { path: string; sha256: string; remove
  * process (upload-server.ts). `clear()` deletes received files between runs; `uploads()` lists what the
  * server recorded.
  */
+export type BenchRig = Awaited<ReturnType<typeof benchServer>>;
+
 export async function benchServer(kind: 'lifeline' | 'stock' = 'lifeline'): Promise<{
   port: number;
   /** The server process, to pin to a CPU (cpu-pinning.ts). */
@@ -110,7 +112,6 @@ export interface LifelineRun {
    * alone (a fresh history), as in a new process.
    */
   linkHistory?: LinkHistory;
-  pacing?: boolean | 'always';
 }
 
 export interface RunResult {
@@ -145,7 +146,6 @@ export async function lifelineUpload(run: LifelineRun): Promise<RunResult> {
         ...(run.maxAttempts ? { maxAttempts: run.maxAttempts } : {}),
         // Alone unless told: the process's shared history would carry one run's lessons into the next.
         linkHistory: run.linkHistory ?? new LinkHistory(),
-        ...(run.pacing !== undefined ? { pacing: run.pacing } : {}),
       });
       const result = await upload.start();
       return { ms: performance.now() - started, requests, bytesSent: result.bytesSent };

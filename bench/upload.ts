@@ -33,6 +33,7 @@ import { LinkHistory } from '../src/transfer/link-history.js';
 import { type BenchOptions, formatRatio, median } from './harness.js';
 import { chunkLabel, type FaultContender, measureResent, pass, printResentBar } from './upload-resent.js';
 import {
+  type BenchRig,
   benchServer,
   lifelineUpload,
   MiB,
@@ -69,7 +70,7 @@ export async function benchUpload({ quick, resetRounds }: BenchOptions): Promise
   const resetRuns = Array.from({ length: resetRounds }, () => seeds).flat();
   const file = randomFile(size);
   const rig = await benchServer();
-  let stock: Awaited<ReturnType<typeof benchServer>> | undefined;
+  let stock: BenchRig | undefined;
   try {
     const lifeline = (transport: Transport, preHashed: boolean) => (chunkSize: number, endpoint: string) =>
       lifelineUpload({ path: file.path, endpoint, chunkSize, transport, preHashed });

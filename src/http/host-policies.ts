@@ -7,9 +7,10 @@ import { TimeoutPolicy } from '../policy/timeout.js';
 import type { ResilientFetchOptions } from './options.js';
 import { PushbackGate } from './pushback-gate.js';
 
-/** The policies every request to one host shares: its breaker, its pushback, its timeouts. */
 /** Distinct settings whose pipelines a host keeps. */
 const MAX_SHARED_PIPELINES = 16;
+
+/** The policies every request to one host shares: its breaker, its pushback, its timeouts. */
 
 export class HostPolicies {
   readonly breaker: CircuitBreaker | undefined;

@@ -1,4 +1,4 @@
-import type { LinkHistory } from './link-history.js';
+import type { SharedLink } from './link-history.js';
 
 /** A PATCH never carries less than this: below it, a request's round trip costs more than its bytes. */
 export const MIN_CHUNK_BYTES = 16 * 1024;
@@ -23,6 +23,7 @@ const ROUND_TRIPS_PER_PATCH = 4;
 interface Cut {
   offset: number;
   sentBytes: number;
+  /** Cut by the stall watchdog, not by the connection. */
   stalled: boolean;
 }
 
@@ -41,29 +42,35 @@ interface Cut {
  * itself, and the next PATCH starts only once the server has taken all of this one. So when a cut is seen
  * to lose bytes (sent, yet not in the server's offset), PATCHes are cut to half of what that PATCH had sent
  * for the rest of the upload, as TCP halves its window on a loss: on a link that resets, less is at stake
- * each time. Never below a
- * quarter of the chunk size asked for, nor what the link carries in four round trips (the requests' own
- * cost stays under about a fifth of the time). With a shared LinkHistory the lowered size is remembered
+ * each time. Never below a quarter of the chunk size asked for, nor what the link carries in four round
+ * trips (the requests' own cost stays under about a fifth of the time). With a shared LinkHistory the lowered size is remembered
  * for the server, and the next upload to it starts there. Against a server that keeps what arrived, cuts
  * lose next to nothing and the size stays.
  */
 export class ChunkSizer {
   private current: number;
-  /** Lowered by cuts that lost bytes. */
+  /** Lowered by cuts that lost bytes, never below `smallestAfterLoss`. */
   private cap: number;
+  private readonly smallestAfterLoss: number;
+  /** The stall watchdog fired on the PATCH in flight (its failure follows, with `noteCut`). */
+  private stallNoted = false;
   private cut: Cut | undefined;
   /** The least time any PATCH's answer took after its last byte left: the round trip and the server's work. */
   private fixedCostMs = Number.POSITIVE_INFINITY;
   private lastBytesPerMs: number | undefined;
 
   constructor(
-    private readonly maxChunkBytes: number,
+    maxChunkBytes: number,
     private readonly stallTimeoutMs: number,
-    private readonly link?: { history: LinkHistory; origin: string },
+    private readonly link?: SharedLink,
   ) {
+    this.smallestAfterLoss = Math.min(
+      maxChunkBytes,
+      Math.max(MIN_CHUNK_BYTES, Math.floor(maxChunkBytes * SMALLEST_SHARE_AFTER_LOSS)),
+    );
     // What cuts brought other uploads to this server down to, within this upload's own bounds.
     const remembered = link?.history.lossyChunkBytes(link.origin) ?? maxChunkBytes;
-    this.cap = Math.min(maxChunkBytes, Math.max(this.smallestAfterLoss(), remembered));
+    this.cap = Math.min(maxChunkBytes, Math.max(this.smallestAfterLoss, remembered));
     this.current = Math.min(maxChunkBytes, FIRST_CHUNK_BYTES);
   }
 
@@ -78,6 +85,7 @@ export class ChunkSizer {
    */
   noteAcknowledged(bytes: number, durationMs: number, afterLastByteMs = durationMs): void {
     this.cut = undefined; // answered after all (a stall noted as its answer came)
+    this.stallNoted = false;
     if (bytes <= 0) return;
     this.fixedCostMs = Math.min(this.fixedCostMs, Math.max(0, afterLastByteMs));
     if (durationMs <= 0) {
@@ -90,21 +98,20 @@ export class ChunkSizer {
 
   /** The PATCH in flight was cut as stalled (its failure follows, with `noteCut`). */
   noteStalled(): void {
-    this.cut = { offset: Number.NaN, sentBytes: 0, stalled: true };
+    this.stallNoted = true;
   }
 
   /** The PATCH from `offset` failed without an answer after `sentBytes` of it left the client. */
   noteCut(offset: number, sentBytes: number): void {
-    // Stalled only if `noteStalled` marked this PATCH (a cut of its own, with no offset yet).
-    const stalled = this.cut !== undefined && Number.isNaN(this.cut.offset) && this.cut.stalled;
-    this.cut = { offset, sentBytes, stalled };
+    this.cut = { offset, sentBytes, stalled: this.stallNoted };
+    this.stallNoted = false;
   }
 
   /** The server's offset, as asked after a failed PATCH: how much of a cut PATCH arrived. */
   noteServerOffset(serverOffset: number): void {
     const cut = this.cut;
     this.cut = undefined;
-    if (cut === undefined || Number.isNaN(cut.offset)) return;
+    if (cut === undefined) return;
     const deliveredBytes = serverOffset - cut.offset;
     if (cut.stalled) {
       this.current = this.clamp(
@@ -114,19 +121,11 @@ export class ChunkSizer {
     }
     if (cut.sentBytes - deliveredBytes <= LOSS_WORTH_SHRINKING_BYTES) return;
     const roundTripsBytes = ROUND_TRIPS_PER_PATCH * (this.lastBytesPerMs ?? 0) * this.fixedCostMs;
-    const floor = Math.max(this.smallestAfterLoss(), Math.floor(roundTripsBytes) || 0);
+    const floor = Math.max(this.smallestAfterLoss, Math.floor(roundTripsBytes) || 0);
     // Half of what the cut PATCH had sent, never below the floor, and never raising the size.
     this.cap = Math.min(this.cap, Math.max(floor, Math.floor(Math.min(this.cap, cut.sentBytes) / 2)));
     this.current = Math.min(this.current, this.cap);
     this.link?.history.noteLossyChunkBytes(this.link.origin, this.cap);
-  }
-
-  /** However lossy the link, a PATCH carries a quarter of the chunk size asked for (whole bytes). */
-  private smallestAfterLoss(): number {
-    return Math.min(
-      this.maxChunkBytes,
-      Math.max(MIN_CHUNK_BYTES, Math.floor(this.maxChunkBytes * SMALLEST_SHARE_AFTER_LOSS)),
-    );
   }
 
   private clamp(bytes: number): number {

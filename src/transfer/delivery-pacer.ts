@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { ByteThrottle } from './byte-throttle.js';
-import type { LinkHistory } from './link-history.js';
+import { type LinkHistory, type SharedLink, sharedLink } from './link-history.js';
 import type { TusTransport } from './tus-transport.js';
 
 /** A chunk this small says little about the rate (its time is mostly round trip). */
@@ -72,7 +72,7 @@ export class DeliveryPacer {
   constructor(
     private readonly clock: Clock,
     pacing: true | 'always' = 'always',
-    private readonly link?: { history: LinkHistory; origin: string },
+    private readonly link?: SharedLink,
     private readonly limits: ReadonlyArray<ByteThrottle | undefined> = [],
   ) {
     this.throttle = new ByteThrottle({ clock, burstMs: PACED_BURST_MS });
@@ -149,9 +149,5 @@ export class DeliveryPacer {
 export function pacerFor(clock: Clock, options: PacerOptions): DeliveryPacer | undefined {
   const pacing = options.pacing ?? true; // checked with the upload's other options (upload-options.ts)
   if (pacing === false) return undefined;
-  const link = options.linkHistory && {
-    history: options.linkHistory,
-    origin: new URL(options.endpoint).origin,
-  };
-  return new DeliveryPacer(clock, pacing, link, options.limits);
+  return new DeliveryPacer(clock, pacing, sharedLink(options.linkHistory, options.endpoint), options.limits);
 }

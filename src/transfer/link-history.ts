@@ -74,6 +74,17 @@ export class LinkHistory {
   }
 }
 
+/** A history and the server (origin) an upload sends to: what its pacer and its chunk sizer note. */
+export interface SharedLink {
+  history: LinkHistory;
+  origin: string;
+}
+
+/** The link an upload to `endpoint` (a valid URL) shares, if it shares a history. */
+export function sharedLink(history: LinkHistory | undefined, endpoint: string): SharedLink | undefined {
+  return history && { history, origin: new URL(endpoint).origin };
+}
+
 /** Sets `origin`'s entry last (the map stays in order of use) and forgets the oldest beyond MAX_ORIGINS. */
 function remember<T>(entries: Map<string, T>, origin: string, value: T): void {
   entries.delete(origin);

@@ -9,6 +9,7 @@ import { ByteThrottle } from './byte-throttle.js';
 import { ChunkReader } from './chunk-reader.js';
 import { ChunkSizer } from './chunk-sizer.js';
 import { type DeliveryPacer, pacerFor } from './delivery-pacer.js';
+import { sharedLink } from './link-history.js';
 import { ProgressMeter } from './progress-meter.js';
 import { throttledSlices } from './throttled-slices.js';
 import { chunkChecksumHeader, TUS_VERSION, type TusCapabilities, uploadMetadata } from './tus-protocol.js';
@@ -99,7 +100,7 @@ export class ResumableUpload extends Emitter<UploadEvents> {
     this.sizer = new ChunkSizer(
       this.chunkSizeBytes,
       this.stallTimeoutMs,
-      resolved.linkHistory && { history: resolved.linkHistory, origin: new URL(options.endpoint).origin },
+      sharedLink(resolved.linkHistory, options.endpoint),
     );
   }
 

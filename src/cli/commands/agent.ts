@@ -114,7 +114,7 @@ async function drainOnce(
       // Nothing runs while paused: waiting would never end.
       say(
         'paused',
-        `the queue is paused; ${plural(status.pending, 'operation')} ${status.pending === 1 ? 'stays' : 'stay'} queued ('lifeline queue resume' lets it run)`,
+        `the queue is paused; ${staysQueued(status.pending)} ('lifeline queue resume' lets it run)`,
         { pending: status.pending },
       );
       return { ok: status.pending === 0, linkDown: false };
@@ -128,15 +128,15 @@ async function drainOnce(
       // This agent's running ones count too: they wait for the link, and go back as the agent stops.
       const { pending, runningHere } = await runtime.queue.status();
       const queued = pending + runningHere;
-      say(
-        'offline',
-        `the link is down; ${plural(queued, 'operation')} ${queued === 1 ? 'stays' : 'stay'} queued`,
-        { pending, running: runningHere },
-      );
+      say('offline', `the link is down; ${staysQueued(queued)}`, { pending, running: runningHere });
       return { ok: false, linkDown: true };
     }
   }
 }
+
+/** "1 operation stays queued", "3 operations stay queued". */
+const staysQueued = (count: number) =>
+  `${plural(count, 'operation')} ${count === 1 ? 'stays' : 'stay'} queued`;
 
 /** Writes the health snapshot for `lifeline health`, and acts on `lifeline health reset`. */
 function shareHealth(runtime: Runtime): () => void {
